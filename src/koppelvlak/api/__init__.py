@@ -1,0 +1,1 @@
+"""Provider-facing HTTP and SOAP interfaces."""

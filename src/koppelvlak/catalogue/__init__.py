@@ -1,0 +1,1 @@
+"""Attributes, data categories, purposes, lawful bases and retention."""

@@ -1,0 +1,67 @@
+"""Root of the ``koppelvlak`` command; turns every failure into one readable line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from koppelvlak import __version__
+from koppelvlak.cli import db as db_commands
+from koppelvlak.cli import demo as demo_commands
+from koppelvlak.cli import serve as serve_commands
+
+app = typer.Typer(
+    name="koppelvlak",
+    help="Privacy-first data-exchange gateway for schools.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.command("serve")(serve_commands.serve)
+app.command("demo")(demo_commands.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"koppelvlak {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Koppelvlak: every provider gets only what it needs, and every disclosure is recorded."""
+
+
+def main() -> None:
+    """Entry point: run the app; errors become one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except Exception as error:
+        sys.stderr.write(f"error: {describe(error)}\n")
+        if os.environ.get("KOPPELVLAK_DEBUG"):
+            raise
+        sys.exit(1)
+
+
+def describe(error: BaseException) -> str:
+    from koppelvlak.errors import KoppelvlakError
+
+    if isinstance(error, KoppelvlakError):
+        return str(error)
+    module = type(error).__module__
+    if module.startswith("sqlalchemy"):
+        from koppelvlak.db import short_reason
+
+        return f"database error: {short_reason(error)}"
+    return f"unexpected {type(error).__name__}: {error} (set KOPPELVLAK_DEBUG=1 for details)"
+
+
+if __name__ == "__main__":
+    main()

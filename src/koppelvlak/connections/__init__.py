@@ -1,0 +1,1 @@
+"""Connections: school approval, scope, exceptions (objection, parental consent) and mandates."""

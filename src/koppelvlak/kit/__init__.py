@@ -1,0 +1,1 @@
+"""Domain-free helpers: clock, crypto, safe XML, problems, pagination, mail."""

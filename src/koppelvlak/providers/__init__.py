@@ -1,0 +1,1 @@
+"""Providers: organisations, accreditation, apps, credentials and versioned datasets."""

@@ -1,0 +1,1 @@
+"""The roster: source data from the school's administration system (LAS)."""

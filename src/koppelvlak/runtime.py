@@ -1,0 +1,46 @@
+"""The process-wide runtime: settings, secrets, engine and session factory, built once.
+
+The ASGI app, the CLI and the tests all assemble the service through ``Runtime`` so there is
+one way to reach the database and the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from koppelvlak.config import Secrets, Settings, get_settings, load_secrets
+from koppelvlak.db import make_engine, session_factory, unit_of_work
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    _secrets: Secrets | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Runtime:
+        settings = settings or get_settings()
+        engine = make_engine(settings.database_url)
+        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+
+    @property
+    def secrets(self) -> Secrets:
+        if self._secrets is None:
+            self._secrets = load_secrets(self.settings)
+        return self._secrets
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with unit_of_work(self.sessions) as session:
+            yield session

@@ -1,0 +1,1 @@
+"""factory_boy factories for test data, with traits; shared across test modules."""

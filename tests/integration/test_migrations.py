@@ -1,0 +1,73 @@
+"""Migrations build the same schema on SQLite and PostgreSQL, and match the models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from koppelvlak.all_models import roster_models  # noqa: F401
+from koppelvlak.db import Base, current_revision, head_revision, make_engine, upgrade
+
+
+def _schema(engine: Engine) -> dict[str, Any]:
+    """A dialect-neutral picture: columns with nullability, unique sets, FKs and indexes."""
+    inspector = inspect(engine)
+    picture: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        if table == "alembic_version":
+            continue
+        picture[table] = {
+            "columns": {c["name"]: bool(c["nullable"]) for c in inspector.get_columns(table)},
+            "primary_key": sorted(inspector.get_pk_constraint(table)["constrained_columns"]),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+            ),
+            "foreign_keys": sorted(
+                (
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    (f.get("options") or {}).get("ondelete"),
+                )
+                for f in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                i["name"] for i in inspector.get_indexes(table) if not i.get("unique")
+            ),
+        }
+    return picture
+
+
+class TestMigrations:
+    @pytest.mark.postgres
+    def test_sqlite_and_postgresql_get_the_same_schema(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        sqlite = make_engine(fresh_database_url("sqlite"))
+        postgres = make_engine(fresh_database_url("postgresql"))
+        try:
+            assert _schema(sqlite) == _schema(postgres)
+        finally:
+            sqlite.dispose()
+            postgres.dispose()
+
+    def test_an_upgraded_database_is_at_the_head_revision(self, engine: Engine) -> None:
+        assert current_revision(engine) == head_revision()
+
+    def test_the_models_and_the_migrations_do_not_drift(self, engine: Engine) -> None:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+
+    def test_upgrading_twice_changes_nothing(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        engine = make_engine(fresh_database_url("sqlite"))
+        before = _schema(engine)
+        upgrade(engine)
+        assert _schema(engine) == before
+        engine.dispose()
