@@ -1,0 +1,60 @@
+"""Approval-time check: which UWLR element a dataset cannot fill, and why."""
+
+from __future__ import annotations
+
+from koppelvlak.release.uwlr_requirements import UwlrProblem, uwlr_problems
+
+NAMES = {"student.family_name", "student.given_name"}
+
+
+class TestFullMessage:
+    def test_a_minimal_named_dataset_has_no_problems(self) -> None:
+        assert uwlr_problems({"student.given_name"}, None) == []
+
+    def test_a_dataset_without_any_name_is_refused_naming_the_element(self) -> None:
+        assert uwlr_problems({"student.year_group"}, None) == [
+            UwlrProblem(
+                "leerling/achternaam|roepnaam",
+                "UWLR requires a name for every student; the dataset releases neither "
+                "student.family_name nor student.given_name",
+            )
+        ]
+
+    def test_groups_without_a_year_group_are_refused(self) -> None:
+        problems = uwlr_problems(NAMES | {"student.groups", "group.name"}, None)
+        assert [str(p) for p in problems] == [
+            "groep/jaargroep: class groups are released but group.year_group is not; UWLR "
+            "requires the year group of every groep (release it, or drop the memberships)"
+        ]
+
+    def test_staff_without_a_name_is_refused(self) -> None:
+        problems = uwlr_problems(NAMES | {"staff.email"}, None)
+        assert [p.element for p in problems] == ["leerkracht/achternaam|roepnaam"]
+
+
+class TestProfiles:
+    def test_the_smalle_set_names_attributes_it_cannot_carry(self) -> None:
+        problems = uwlr_problems(NAMES | {"student.email"}, "smalle_set")
+        assert [str(p) for p in problems] == [
+            "leerling/emailadres: student.email is released but the Smalle set has no "
+            "leerling/emailadres; remove it from the dataset or choose the full UWLR message"
+        ]
+
+    def test_the_lvs_set_always_fails_on_the_bsn_digits(self) -> None:
+        ids = NAMES | {"student.birth_date", "student.sex", "student.year_group"}
+        assert [p.element for p in uwlr_problems(ids, "lvs_set")] == ["leerling/bsn_ondwnr-4"]
+
+    def test_the_lvs_set_lists_each_missing_required_element(self) -> None:
+        elements = [p.element for p in uwlr_problems({"student.family_name"}, "lvs_set")]
+        assert elements == [
+            "leerling/roepnaam",
+            "leerling/geboortedatum",
+            "leerling/geslacht",
+            "leerling/jaargroep",
+            "leerling/bsn_ondwnr-4",
+        ]
+
+    def test_an_unknown_profile_is_a_problem(self) -> None:
+        assert [str(p) for p in uwlr_problems(NAMES, "big_set")] == [
+            "gegevensset: unknown UWLR profile 'big_set'"
+        ]
