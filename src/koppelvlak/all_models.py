@@ -3,6 +3,7 @@
 One line per bounded context that owns tables; keep it sorted.
 """
 
+from koppelvlak.results import models as results_models
 from koppelvlak.roster import models as roster_models
 
-__all__ = ["roster_models"]
+__all__ = ["results_models", "roster_models"]

@@ -113,7 +113,7 @@ def teacher(
         school_location_code="00",
         attributes={k: v for k, v in values.items() if k in attribute_ids},
         group_pseudonyms=groups if "staff.groups" in attribute_ids else (),
-        group_roles={g: "LRK" for g in groups},
+        group_roles=dict.fromkeys(groups, "LRK"),
         updated_at=EARLIER,
     )
 

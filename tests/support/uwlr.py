@@ -8,7 +8,7 @@ sends requests and never parses an answer (NOTES §15.6: it loops on some valid 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +65,13 @@ def _parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
     return parser
 
 
-@lru_cache(maxsize=None)
+@cache
 def uwlr_schema(relpath: str = "UWLR_Leerlinggegevens_v2p2.xsd") -> etree.XMLSchema:
     """The pristine official schema (answers must then be for 2024-2025 or earlier)."""
     return etree.XMLSchema(etree.parse(str(SCHEMAS / relpath), _parser()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def uwlr_schema_2025plus(relpath: str = "UWLR_Leerlinggegevens_v2p2.xsd") -> etree.XMLSchema:
     """The official schema with school years up to 2040-2041 added in memory."""
     return etree.XMLSchema(etree.parse(str(SCHEMAS / relpath), _parser(SchooljaarOverlay())))
@@ -85,7 +85,7 @@ WRAPPER = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
 </xs:schema>"""
 
 
-@lru_cache(maxsize=None)
+@cache
 def envelope_schema() -> etree.XMLSchema:
     """Header and body together (SOAP_Envelope.xsd has strict wildcards, §15.3)."""
     doc = etree.XML(WRAPPER, _parser(SchooljaarOverlay()), base_url=str(SCHEMAS) + "/")
@@ -185,3 +185,34 @@ def zeep_clients() -> tuple[Any, Any]:
     lg = Client(str(LG_WSDL), transport=transport, settings=Settings(strict=True))
     lr = Client(str(LR_WSDL), transport=transport)
     return lg, lr
+
+
+def leerresultaten_verzoek(
+    results: list[tuple[str, str, int]],
+    *,
+    brin: str = "99XX",
+    school_year: str = "2024-2025",
+    test_code: str = "REK-M5",
+) -> bytes:
+    """A valid results payload: (leerlingid, result key, score) per result, one test."""
+    sittings: dict[str, list[tuple[str, int]]] = {}
+    for student_key, key, score in results:
+        sittings.setdefault(student_key, []).append((key, score))
+    afnames = "".join(
+        f"<toetsafname><leerlingid>{student}</leerlingid><resultaten>"
+        + "".join(
+            f'<resultaat key="{key}"><afnamedatum>2025-01-14</afnamedatum>'
+            f"<toetscode>{test_code}</toetscode><score>{score}</score></resultaat>"
+            for key, score in rows
+        )
+        + "</resultaten></toetsafname>"
+        for student, rows in sittings.items()
+    )
+    return (
+        f'<leerresultaten_verzoek xmlns="{LR_NS}"><school><schooljaar>{school_year}</schooljaar>'
+        f"<brincode>{brin}</brincode><dependancecode>00</dependancecode>"
+        "<aanmaakdatum>2025-01-15T10:00:00+00:00</aanmaakdatum><xsdversie>2.2</xsdversie>"
+        f"</school><toetsafnames>{afnames}</toetsafnames><toetsen><toets>"
+        f'<toetscode vocabulaire="http://example.org/toetsen">{test_code}</toetscode>'
+        "<toetsnaam>Rekenen M5</toetsnaam></toets></toetsen></leerresultaten_verzoek>"
+    ).encode()

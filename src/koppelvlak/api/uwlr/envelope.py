@@ -10,8 +10,8 @@ validate against the official UWLR 2.2 schema once those quirks are put straight
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
