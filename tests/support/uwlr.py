@@ -77,12 +77,17 @@ def uwlr_schema_2025plus(relpath: str = "UWLR_Leerlinggegevens_v2p2.xsd") -> etr
     return etree.XMLSchema(etree.parse(str(SCHEMAS / relpath), _parser(SchooljaarOverlay())))
 
 
-WRAPPER = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
-  <xs:import namespace="http://schemas.xmlsoap.org/soap/envelope/" schemaLocation="SOAP_Envelope.xsd"/>
-  <xs:import namespace="http://www.edustandaard.nl/leerresultaten/2/autorisatie" schemaLocation="UWLR_Autorisatie_v2p2.xsd"/>
-  <xs:import namespace="http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens" schemaLocation="UWLR_Leerlinggegevens_v2p2.xsd"/>
-  <xs:import namespace="http://www.edustandaard.nl/leerresultaten/2/leerresultaten" schemaLocation="UWLR_Leerresultaten_v2p2.xsd"/>
-</xs:schema>"""
+_IMPORTS = (
+    (SOAP_NS, "SOAP_Envelope.xsd"),
+    (AUT_NS, "UWLR_Autorisatie_v2p2.xsd"),
+    (LG_NS, "UWLR_Leerlinggegevens_v2p2.xsd"),
+    (LR_NS, "UWLR_Leerresultaten_v2p2.xsd"),
+)
+WRAPPER = (
+    '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+    + "".join(f'<xs:import namespace="{ns}" schemaLocation="{loc}"/>' for ns, loc in _IMPORTS)
+    + "</xs:schema>"
+).encode()
 
 
 @cache
