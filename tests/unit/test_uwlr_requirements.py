@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from koppelvlak.release.uwlr_requirements import UwlrProblem, uwlr_problems
+import pytest
+
+from koppelvlak.release.uwlr_requirements import (
+    UwlrNotDeliverable,
+    UwlrProblem,
+    check_deliverable,
+    uwlr_problems,
+)
 
 NAMES = {"student.family_name", "student.given_name"}
 
@@ -58,3 +65,22 @@ class TestProfiles:
         assert [str(p) for p in uwlr_problems(NAMES, "big_set")] == [
             "gegevensset: unknown UWLR profile 'big_set'"
         ]
+
+
+class TestApprovalHook:
+    def test_a_deliverable_dataset_passes(self) -> None:
+        check_deliverable("smalle_set", NAMES | {"student.year_group"}, {"students"})
+
+    def test_every_problem_is_in_the_one_line_message(self) -> None:
+        with pytest.raises(UwlrNotDeliverable) as caught:
+            check_deliverable("smalle_set", {"student.email"}, {"students"})
+        assert caught.value.detail == (
+            "this dataset cannot be delivered over UWLR: leerling/achternaam|roepnaam: UWLR "
+            "requires a name for every student; the dataset releases neither "
+            "student.family_name nor student.given_name; leerling/emailadres: student.email "
+            "is released but the Smalle set has no leerling/emailadres; remove it from the "
+            "dataset or choose the full UWLR message"
+        )
+
+    def test_memberships_are_not_checked_when_groups_are_not_sent(self) -> None:
+        check_deliverable(None, NAMES | {"student.groups"}, {"students"})

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from koppelvlak.errors import Conflict
+
 PROFILES = (None, "smalle_set", "lvs_set")
 
 # What a profile leaves out altogether: releasing it would mean sending it nowhere (NOTES §8).
@@ -121,6 +123,29 @@ def uwlr_problems(attribute_ids: Iterable[str], profile: str | None) -> list[Uwl
             )
         )
     return problems
+
+
+class UwlrNotDeliverable(Conflict):
+    title = "Not deliverable over UWLR"
+
+
+def check_deliverable(
+    profile: str | None, attribute_ids: Iterable[str], entity_types: Iterable[str] = ()
+) -> None:
+    """Raise ``UwlrNotDeliverable`` listing every problem (the approval hook calls this).
+
+    ``entity_types`` (e.g. ``{"students", "groups"}``) narrows the check: a dataset that
+    sends no groups cannot have group problems.
+    """
+    ids = frozenset(attribute_ids)
+    kinds = frozenset(entity_types)
+    if kinds and "groups" not in kinds:
+        ids -= {"student.groups", "staff.groups"}
+    problems = uwlr_problems(ids, profile)
+    if problems:
+        raise UwlrNotDeliverable(
+            "this dataset cannot be delivered over UWLR: " + "; ".join(str(p) for p in problems)
+        )
 
 
 def _label(profile: str) -> str:
