@@ -48,6 +48,7 @@ _VERZOEK_ORDER = (
     "laatstontvangengegevens",
 )
 _NAMESPACE_IN_MESSAGE = re.compile(r"\{[^}]*\}")
+_SCORE_ERROR = re.compile(r"Element '(\{[^}]*\})?score'")
 
 
 class Operation(StrEnum):
@@ -232,7 +233,7 @@ def validate(element: etree._Element, files: UwlrFiles, schema_name: str) -> Non
     first = errors[0]
     message = _NAMESPACE_IN_MESSAGE.sub("", first.message)
     code = FaultCode.ONGELDIG_BERICHT
-    if any((error.path or "").rsplit("/", 1)[-1].endswith("score") for error in errors):
+    if any(_SCORE_ERROR.search(error.message) for error in errors):
         code = FaultCode.SCORE_ONGELDIG
     raise UwlrFault(code, f"the message does not follow the UWLR 2.2 schema: {message}")
 
