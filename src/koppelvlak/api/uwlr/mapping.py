@@ -12,7 +12,7 @@ the elements further. ``toevoegingen`` and ``mutatiedatum`` are never sent.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -150,11 +150,39 @@ _GROUP_ELEMENTS: dict[str | None, frozenset[str]] = {
 }
 
 
-_Value = Callable[[str, int], str | None]
+# Schema order of the elements we may fill (EDEXML 2.1 LeerlingType / LeerkrachtType).
+_STUDENT_ORDER = (
+    ("achternaam", 200),
+    ("voorvoegsel", 10),
+    ("voornamen", 200),
+    ("voorletters-1", 6),
+    ("roepnaam", 64),
+    ("geboortedatum", 10),
+    ("geslacht", 16),
+    ("jaargroep", 2),
+    ("groepen", 0),
+    ("gebruikersnaam", 64),
+    ("emailadres", 256),
+)
+_STAFF_ORDER = (
+    ("achternaam", 200),
+    ("voorvoegsel", 10),
+    ("voorletters-1", 6),
+    ("roepnaam", 64),
+    ("gebruikersnaam", 64),
+    ("emailadres", 256),
+    ("rol", 64),
+    ("groepen", 0),
+)
+_FAMILY_NAME_BRANCH = frozenset({"voorvoegsel", "voornamen", "voorletters-1"})
 
 
 def _q(local: str) -> str:
     return f"{{{LG_NS}}}{local}"
+
+
+_GROEP = _q("groep")
+_SAMENGESTELDE_GROEP = _q("samengestelde_groep")
 
 
 @dataclass(frozen=True)
@@ -220,6 +248,9 @@ def _answer(
 
 
 def _text(value: AttributeValue, limit: int) -> str | None:
+    if type(value) is str:  # the common case first
+        text = value.strip()
+        return text[:limit] if text else None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
@@ -286,12 +317,14 @@ class _Renderer:
             for group in ordered:
                 self._group(groepen, group)
         leerlingen = etree.SubElement(gegevens, _q("leerlingen"))
+        plan = self._plan("student.")
         for student in students:
-            self._person(leerlingen, "leerling", student, "student.", _STUDENT_ELEMENTS)
+            self._person(leerlingen, "leerling", student, "student.", plan)
         if staff:
             leerkrachten = etree.SubElement(gegevens, _q("leerkrachten"))
+            plan = self._plan("staff.")
             for member in staff:
-                self._person(leerkrachten, "leerkracht", member, "staff.", _STAFF_ELEMENTS)
+                self._person(leerkrachten, "leerkracht", member, "staff.", plan)
         return antwoord
 
     def _school(self, parent: etree._Element) -> None:
@@ -314,80 +347,84 @@ class _Renderer:
         if "description" in allowed or tag == "samengestelde_groep":
             _add(element, "omschrijving", _text(group.attributes.get("group.description"), 256))
 
+    def _plan(self, prefix: str) -> list[tuple[str, str, str, int]]:
+        """(element, qualified tag, attribute id, length limit) in schema order for a kind."""
+        order = _STUDENT_ORDER if prefix == "student." else _STAFF_ORDER
+        allowed = (_STUDENT_ELEMENTS if prefix == "student." else _STAFF_ELEMENTS)[self.profile]
+        return [
+            (element, _q(element), prefix + _ELEMENT_ATTRIBUTE[element], limit)
+            for element, limit in order
+            if element in allowed
+        ]
+
     def _person(
         self,
         parent: etree._Element,
         tag: str,
         person: ReleasedPerson,
         prefix: str,
-        table: Mapping[str | None, frozenset[str]],
+        plan: list[tuple[str, str, str, int]],
     ) -> None:
-        allowed = table[self.profile]
         values = person.attributes
-
-        def value(element: str, limit: int) -> str | None:
-            if element not in allowed:
-                return None
-            return _text(values.get(prefix + _ELEMENT_ATTRIBUTE[element]), limit)
-
         key = _text(values.get(prefix + "source_key"), 256) or person.pseudonym
         element = etree.SubElement(parent, _q(tag), key=key)
-        eckid = _text(values.get(prefix + "eckid"), 256)
-        if eckid and self.with_eckid:
-            element.set("eckid", eckid)
-        family_name = value("achternaam", 200)
-        if family_name:
-            _add(element, "achternaam", family_name)
-            _add(element, "voorvoegsel", value("voorvoegsel", 10))
-            _add(element, "voornamen", value("voornamen", 200))
-            _add(element, "voorletters-1", value("voorletters-1", 6))
-        _add(element, "roepnaam", value("roepnaam", 64))
-        if tag == "leerling":
-            self._student_rest(element, person, value)
-        else:
-            self._staff_rest(element, person, value)
-
-    def _student_rest(self, element: etree._Element, person: ReleasedPerson, value: _Value) -> None:
-        _add(element, "geboortedatum", value("geboortedatum", 10))
-        sex = value("geslacht", 16)
-        _add(element, "geslacht", _SEX.get(sex.lower()) if sex else None)
-        year = value("jaargroep", 2)
-        _add(element, "jaargroep", year if year in JAARGROEPEN else None)
-        if "groepen" in self._allowed("student"):
-            self._student_groups(element, person)
-        _add(element, "gebruikersnaam", value("gebruikersnaam", 64))
-        _add(element, "emailadres", value("emailadres", 256))
-
-    def _allowed(self, kind: str) -> frozenset[str]:
-        table = _STUDENT_ELEMENTS if kind == "student" else _STAFF_ELEMENTS
-        return table[self.profile]
+        if self.with_eckid:
+            eckid = _text(values.get(prefix + "eckid"), 256)
+            if eckid:
+                element.set("eckid", eckid)
+        has_family_name = False
+        for name, qualified, attribute, limit in plan:
+            if name == "groepen":
+                if tag == "leerling":
+                    self._student_groups(element, person)
+                else:
+                    self._staff_groups(element, person)
+                continue
+            text = _text(values.get(attribute), limit)
+            if text is None:
+                continue
+            if name == "achternaam":
+                has_family_name = True
+            elif name in _FAMILY_NAME_BRANCH and not has_family_name:
+                continue  # voorvoegsel, voornamen, voorletters only beside achternaam
+            elif name == "rol":
+                _role(element, text)
+                continue
+            text = _coded(name, text)
+            if text:
+                etree.SubElement(element, qualified).text = text
 
     def _student_groups(self, element: etree._Element, person: ReleasedPerson) -> None:
         mine = [self.groups[p] for p in person.group_pseudonyms if p in self.groups]
         class_groups = [g for g in mine if g.kind == _CLASS_GROUP]
         composites = [g for g in mine if g.kind != _CLASS_GROUP]
         if class_groups:
-            etree.SubElement(element, _q("groep"), key=class_groups[0].pseudonym)
+            etree.SubElement(element, _GROEP, key=class_groups[0].pseudonym)
         if composites:
             holder = etree.SubElement(element, _q("samengestelde_groepen"))
             for group in composites:
-                etree.SubElement(holder, _q("samengestelde_groep"), key=group.pseudonym)
+                etree.SubElement(holder, _SAMENGESTELDE_GROEP, key=group.pseudonym)
 
-    def _staff_rest(self, element: etree._Element, person: ReleasedPerson, value: _Value) -> None:
-        _add(element, "gebruikersnaam", value("gebruikersnaam", 64))
-        _add(element, "emailadres", value("emailadres", 256))
-        _role(element, value("rol", 64))
-        if "groepen" not in self._allowed("staff"):
-            return
+    def _staff_groups(self, element: etree._Element, person: ReleasedPerson) -> None:
         mine = [self.groups[p] for p in person.group_pseudonyms if p in self.groups]
         if not mine:
             return
         holder = etree.SubElement(element, _q("groepen"))
+        with_roles = "staff.role" in self.release.attribute_ids
         for group in mine:
-            tag = "groep" if group.kind == _CLASS_GROUP else "samengestelde_groep"
-            reference = etree.SubElement(holder, _q(tag), key=group.pseudonym)
-            if "staff.role" in self.release.attribute_ids:
+            tag = _GROEP if group.kind == _CLASS_GROUP else _SAMENGESTELDE_GROEP
+            reference = etree.SubElement(holder, tag, key=group.pseudonym)
+            if with_roles:
                 _role(reference, _text(person.group_roles.get(group.pseudonym), 64))
+
+
+def _coded(element: str, text: str) -> str | None:
+    """Coded elements: ``geslacht`` as its ISO 5218 digit, ``jaargroep`` only if a known code."""
+    if element == "geslacht":
+        return _SEX.get(text.lower())
+    if element == "jaargroep":
+        return text if text in JAARGROEPEN else None
+    return text
 
 
 def _role(parent: etree._Element, role: str | None) -> None:
