@@ -8,6 +8,7 @@ import sys
 import typer
 
 from koppelvlak import __version__
+from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import results as results_commands
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(audit_commands.app, name="audit")
 app.add_typer(results_commands.app, name="results")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
