@@ -30,104 +30,37 @@ from koppelvlak.release.values import (
 )
 
 ANSWER_XSD_VERSION = "2.2"
-JAARGROEPEN = frozenset(
-    [
-        "B",
-        "D",
-        "0",
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-        "6",
-        "7",
-        "8",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "S",
-        "V",
-        "C",
-        "N",
-        "H",
-    ]
-)
-ROLES = frozenset(
-    [
-        "ADJ",
-        "ADM",
-        "CON",
-        "DIR",
-        "ICT",
-        "IB",
-        "KLA",
-        "LRK",
-        "LOS",
-        "LOC",
-        "OWA",
-        "OUD",
-        "RT",
-        "SMW",
-        "STA",
-        "VAK",
-    ]  # EDEXLeerkrachtRolType
-)
+
+
+def _names(words: str) -> frozenset[str]:
+    """A set of codes or element names written as the schema lists them."""
+    return frozenset(words.split())
+
+
+# EDEXJaargroepType and EDEXLeerkrachtRolType (NOTES §6).
+JAARGROEPEN = _names("B D 0 1 2 3 4 5 6 7 8 11 12 13 14 15 16 S V C N H")
+ROLES = _names("ADJ ADM CON DIR ICT IB KLA LRK LOS LOC OWA OUD RT SMW STA VAK")
 _SEX = {"unknown": "0", "male": "1", "female": "2", "unspecified": "9"}
 _SEX.update({code: code for code in ("0", "1", "2", "9")})
 _CLASS_GROUP = "class_group"
 
 # What each profile lets through (NOTES §8); None = the full 2.2 message.
 _STUDENT_ELEMENTS: dict[str | None, frozenset[str]] = {
-    None: frozenset(
-        [
-            "achternaam",
-            "voorvoegsel",
-            "voornamen",
-            "voorletters-1",
-            "roepnaam",
-            "geboortedatum",
-            "geslacht",
-            "jaargroep",
-            "groepen",
-            "gebruikersnaam",
-            "emailadres",
-        ]
+    None: _names(
+        "achternaam voorvoegsel voornamen voorletters-1 roepnaam geboortedatum geslacht "
+        "jaargroep groepen gebruikersnaam emailadres"
     ),
-    "smalle_set": frozenset(
-        ["achternaam", "voorvoegsel", "roepnaam", "geboortedatum", "jaargroep", "groepen"]
-    ),
-    "lvs_set": frozenset(
-        [
-            "achternaam",
-            "voorvoegsel",
-            "voorletters-1",
-            "roepnaam",
-            "geboortedatum",
-            "geslacht",
-            "jaargroep",
-            "groepen",
-        ]
+    "smalle_set": _names("achternaam voorvoegsel roepnaam geboortedatum jaargroep groepen"),
+    "lvs_set": _names(
+        "achternaam voorvoegsel voorletters-1 roepnaam geboortedatum geslacht jaargroep groepen"
     ),
 }
 _STAFF_ELEMENTS: dict[str | None, frozenset[str]] = {
-    None: frozenset(
-        [
-            "achternaam",
-            "voorvoegsel",
-            "voorletters-1",
-            "roepnaam",
-            "gebruikersnaam",
-            "emailadres",
-            "rol",
-            "groepen",
-        ]
+    None: _names(
+        "achternaam voorvoegsel voorletters-1 roepnaam gebruikersnaam emailadres rol groepen"
     ),
-    "smalle_set": frozenset(["achternaam", "voorvoegsel", "roepnaam", "emailadres", "groepen"]),
-    "lvs_set": frozenset(["achternaam", "voorvoegsel", "roepnaam", "groepen"]),
+    "smalle_set": _names("achternaam voorvoegsel roepnaam emailadres groepen"),
+    "lvs_set": _names("achternaam voorvoegsel roepnaam groepen"),
 }
 _ELEMENT_ATTRIBUTE = {
     "achternaam": "family_name",
