@@ -11,6 +11,7 @@ the elements further. ``toevoegingen`` and ``mutatiedatum`` are never sent.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ ROLES = _names("ADJ ADM CON DIR ICT IB KLA LRK LOS LOC OWA OUD RT SMW STA VAK")
 _SEX = {"unknown": "0", "male": "1", "female": "2", "unspecified": "9"}
 _SEX.update({code: code for code in ("0", "1", "2", "9")})
 _CLASS_GROUP = "class_group"
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # What each profile lets through (NOTES §8); None = the full 2.2 message.
 _STUDENT_ELEMENTS: dict[str | None, frozenset[str]] = {
@@ -181,8 +184,11 @@ def _answer(
 
 
 def _text(value: AttributeValue, limit: int) -> str | None:
+    """The value as schema text: trimmed, without characters XML cannot carry, at most ``limit``."""
     if type(value) is str:  # the common case first
         text = value.strip()
+        if _NOT_XML.search(text):
+            text = _NOT_XML.sub("", text).strip()
         return text[:limit] if text else None
     if value is None or isinstance(value, bool):
         return None
