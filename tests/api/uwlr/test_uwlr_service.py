@@ -351,6 +351,23 @@ class TestWsdl:
                 == (UWLR_DIR / "Schemas" / str(location).rsplit("/", 1)[1]).read_bytes()
             )
 
+    def test_a_client_generated_from_our_wsdl_reaches_us_unchanged(
+        self, deployment: Deployment
+    ) -> None:
+        from zeep import Client
+
+        client = Client(deployment.base + "/uwlr/v2/leerlinggegevens?wsdl")  # loopback only
+        with client.settings(raw_response=True):
+            response = client.service.HaalLeerlinggegevens(
+                schooljaar=deployment.school_year,
+                brincode="99XX",
+                dependancecode="00",
+                xsdversie="2.2",
+                _soapheaders=[_header(client)],
+            )
+        assert response.status_code == 200
+        assert_valid_answer(response.content, profile="smalle_set")
+
     def test_the_results_wsdl_names_the_results_endpoint(self, deployment: Deployment) -> None:
         response = httpx.get(deployment.base + "/uwlr/v2/leerresultaten?WSDL")
         assert (deployment.base + "/uwlr/v2/leerresultaten").encode() in response.content
