@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -294,8 +294,3 @@ def _cell(value: object) -> str:
 
 def _uncell(text: str) -> str:
     return text[1:] if text[:1] == "'" else text
-
-
-def sequence_of(rows: Sequence[ResultRow]) -> list[tuple[str, str, int | None]]:
-    """A compact view (student key, result key, score) for summaries and tests."""
-    return [(r.student_key, r.result_key, r.score) for r in rows]
