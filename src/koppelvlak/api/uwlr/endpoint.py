@@ -202,16 +202,17 @@ def _open_connection(
         and (view.school.brin, view.school.location_code) == (school.brin, school.location_code)
     ]
     active = [view for view in views if view.state == ACTIVE]
-    if dataset_id and len(active) > 1:
-        active = [v for v in active if dataset_id in (v.app_name, str(v.connection_id))]
-    if len(active) == 1:
-        return active[0]
     if len(active) > 1:
+        named = [v for v in active if dataset_id in (v.app_name, str(v.connection_id))]
+        if len(named) == 1:
+            return named[0]
         names = ", ".join(sorted(v.app_name for v in active))
         raise invalid(
             f"several connections with school {school} are active ({names}); "
             "name the app in gegevenssetid"
         )
+    if active:
+        return active[0]
     if views:
         states = ", ".join(sorted({v.state for v in views}))
         raise UwlrFault(
