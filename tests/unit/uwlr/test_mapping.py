@@ -145,6 +145,7 @@ class TestVersions:
     def test_a_2_1_request_gets_no_eckid(self) -> None:
         answer = render_answer(release((student(1),)), SCHOOL, xsd_version="2.1")
         assert soap_payload(answer.envelope).find(".//lg:leerling[@eckid]", NS) is None
+        assert "student.eckid" not in answer.attribute_ids
 
     def test_a_2_3_request_is_answered_in_the_2_2_form(self) -> None:
         answer = render_answer(release((student(1),)), SCHOOL, xsd_version="2.3")

@@ -153,6 +153,8 @@ def render_answer(
     antwoord = renderer.antwoord(students, staff)
     shown = frozenset(p.person_id for p in (*students, *staff))
     attributes = rendered_attributes(release.attribute_ids, profile)
+    if not renderer.with_eckid:  # 2.1 has no @eckid
+        attributes -= {"student.eckid", "staff.eckid"}
     return _answer(antwoord, "leerlinggegevens", shown, attributes)
 
 
