@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service as audit
+from koppelvlak.results.service import read_csv
 from koppelvlak.roster.models import Staff, Student
 from tests.api.uwlr.conftest import KEY, REVOKED_KEY, Deployment
 from tests.support.server import koppelvlak_env, run_cli
@@ -408,6 +409,13 @@ class TestResultsWriteBack:
         }
         assert scores["E2E-1"] == (rows["E2E-1"]["student_key"], "41")
         assert scores["E2E-2"] == (rows["E2E-2"]["student_key"], "37")
+        as_csv = run_cli("results", "export", "--brin", "99XX", "--format", "csv", env=env)
+        assert as_csv.returncode == 0, as_csv.stderr
+        csv_rows = {r["result_key"]: r for r in read_csv(as_csv.stdout)}
+        assert (csv_rows["E2E-1"]["student_key"], csv_rows["E2E-1"]["score"]) == (
+            rows["E2E-1"]["student_key"],
+            "41",
+        )
 
     def test_a_result_for_a_student_the_provider_cannot_see_is_leerlingongeldig(
         self, deployment: Deployment
