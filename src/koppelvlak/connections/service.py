@@ -29,6 +29,7 @@ from koppelvlak.connections.models import (
 )
 from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView, SchoolRef
 from koppelvlak.connections.states import can_move, state_at
+from koppelvlak.kit.clock import as_utc
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import DatasetNotFound
@@ -359,7 +360,7 @@ def history(
     connection = get(session, board_id, connection_id)
     return [
         ConnectionEventView(
-            e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, dict(e.detail)
+            as_utc(e.at), e.actor, e.action, e.from_state, e.to_state, e.reason, dict(e.detail)
         )
         for e in repository.events(session, connection.id)
     ]
@@ -409,7 +410,7 @@ def _views(session: Session, connections: list[Connection], at: datetime) -> lis
                 scope_kind=c.scope_kind.value,
                 licensed_only=c.licensed_only,
                 pending_version=pending,
-                ends_at=c.ends_at,
+                ends_at=as_utc(c.ends_at) if c.ends_at else None,
             )
         )
     return found
