@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.connections import repository
 from koppelvlak.connections.errors import (
+    BoardNotFound,
     ConnectionNotFound,
     DpoSignOffRequired,
     InvalidTransition,
@@ -128,6 +129,23 @@ def request(
     )
     session.flush()
     return connection
+
+
+def board_id_by_code(session: Session, code: str) -> uuid.UUID:
+    """The board an admin names by its code."""
+    board_id = repository.board_id(session, code)
+    if board_id is None:
+        raise BoardNotFound(f"no board with code {code!r}")
+    return board_id
+
+
+def school_by_code(
+    session: Session, board_id: uuid.UUID, brin: str, location_code: str
+) -> uuid.UUID:
+    school = repository.school_by_code(session, board_id, brin, location_code)
+    if school is None:
+        raise SchoolNotFound(f"no school {brin}{location_code} in this board")
+    return school.id
 
 
 def get(session: Session, board_id: uuid.UUID, connection_id: uuid.UUID) -> Connection:
