@@ -82,16 +82,13 @@ def show(app_id: str = typer.Argument(..., help="App id.")) -> None:
 
     from koppelvlak.cli.connection import parse_id
     from koppelvlak.providers import service
-    from koppelvlak.providers.datasets import version_views
+    from koppelvlak.providers.datasets import versions_of_app
     from koppelvlak.runtime import Runtime
 
     with Runtime.from_settings().unit_of_work() as session:
         app_id_value = parse_id(app_id, "app")
         service.app_of(session, app_id_value)
-        from koppelvlak.providers import repository
-
-        dataset = repository.dataset_of_app(session, app_id_value)
-        versions = version_views(session, dataset.id) if dataset else []
+        versions = versions_of_app(session, app_id_value)
         previous = None
         for v in versions:
             typer.echo(
