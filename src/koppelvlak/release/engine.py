@@ -7,20 +7,20 @@ connection state, entity type, scope, objection, parental consent, then attribut
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 
 from koppelvlak.kit.clock import age_on
 from koppelvlak.release.facts import (
     ENTITY_OF_KIND,
-    PREFIX_OF_KIND,
     ConnectionFacts,
     GroupFacts,
     PersonFacts,
 )
+from koppelvlak.release.keys import Key
 from koppelvlak.release.values import PersonKind
 
 
@@ -36,7 +36,7 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class PersonDecision:
-    person_id: uuid.UUID
+    person_id: Key
     kind: PersonKind
     reason: Reason  # RELEASED or the rule that kept the person out
     detail: str  # one human-readable sentence
@@ -121,18 +121,25 @@ def _scope_sentence(connection: ConnectionFacts) -> str:
 def decide_person(connection: ConnectionFacts, person: PersonFacts, on: date) -> PersonDecision:
     """Whether this person is released, and each dataset attribute's decision."""
     reason, detail = _person_reason(connection, person, on)
-    prefix = PREFIX_OF_KIND[person.kind]
-    attributes: dict[str, Reason] = {}
-    for attribute_id, required in sorted(connection.dataset_attributes.items()):
-        if not attribute_id.startswith(prefix):
-            continue
-        if reason is not Reason.RELEASED:
-            attributes[attribute_id] = reason
-        elif not required and attribute_id in connection.switched_off:
-            attributes[attribute_id] = Reason.SWITCHED_OFF
+    return PersonDecision(
+        person.person_id, person.kind, reason, detail, _attributes(connection, person.kind, reason)
+    )
+
+
+def _attributes(
+    connection: ConnectionFacts, kind: PersonKind, reason: Reason
+) -> Mapping[str, Reason]:
+    """The per-attribute decisions follow from the person's reason alone: built once each."""
+    cache = connection.decision_cache
+    found: Mapping[str, Reason] | None = cache.get((kind, reason))
+    if found is None:
+        plan = connection.plan[kind]
+        if reason is Reason.RELEASED:
+            built = {a: Reason.SWITCHED_OFF if off else Reason.RELEASED for a, off in plan}
         else:
-            attributes[attribute_id] = Reason.RELEASED
-    return PersonDecision(person.person_id, person.kind, reason, detail, attributes)
+            built = {a: reason for a, _off in plan}
+        found = cache[(kind, reason)] = MappingProxyType(built)
+    return found
 
 
 def group_in_scope(connection: ConnectionFacts, group: GroupFacts) -> bool:
