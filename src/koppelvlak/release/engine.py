@@ -15,7 +15,6 @@ from types import MappingProxyType
 
 from koppelvlak.kit.clock import age_on
 from koppelvlak.release.facts import (
-    ENTITY_OF_KIND,
     ConnectionFacts,
     GroupFacts,
     PersonFacts,
@@ -85,12 +84,14 @@ def lacks_consent(connection: ConnectionFacts, person: PersonFacts, on: date) ->
 def _person_reason(  # noqa: PLR0911  (a rule list reads best as one early return per rule)
     connection: ConnectionFacts, person: PersonFacts, on: date
 ) -> tuple[Reason, str]:
-    if not connection.active:
+    if not connection.is_active:
         if not connection.provider_accredited:
             return Reason.CONNECTION_INACTIVE, "the provider is not accredited"
         return Reason.CONNECTION_INACTIVE, f"the connection is {connection.state}"
-    if ENTITY_OF_KIND[person.kind] not in connection.entity_types:
-        return Reason.NOT_IN_DATASET, f"the dataset does not include {ENTITY_OF_KIND[person.kind]}"
+    student = person.kind is PersonKind.STUDENT
+    if not (connection.has_students if student else connection.has_staff):
+        entity = "students" if student else "staff"
+        return Reason.NOT_IN_DATASET, f"the dataset does not include {entity}"
     if not in_outer_scope(connection, person):
         return Reason.OUT_OF_SCOPE, _scope_sentence(connection)
     if connection.licensed_only and not person.licensed:
@@ -121,6 +122,12 @@ def _scope_sentence(connection: ConnectionFacts) -> str:
 def decide_person(connection: ConnectionFacts, person: PersonFacts, on: date) -> PersonDecision:
     """Whether this person is released, and each dataset attribute's decision."""
     reason, detail = _person_reason(connection, person, on)
+    if reason is Reason.RELEASED:  # the common case, without hashing enums
+        released = connection.decision_cache.get(person.kind is PersonKind.STUDENT)
+        if released is None:
+            released = _attributes(connection, person.kind, reason)
+            connection.decision_cache[person.kind is PersonKind.STUDENT] = released
+        return PersonDecision(person.person_id, person.kind, reason, detail, released)
     return PersonDecision(
         person.person_id, person.kind, reason, detail, _attributes(connection, person.kind, reason)
     )

@@ -56,10 +56,23 @@ class ConnectionFacts:
         }
 
     @cached_property
+    def is_active(self) -> bool:
+        return self.active
+
+    @cached_property
+    def has_students(self) -> bool:
+        return "students" in self.entity_types
+
+    @cached_property
+    def has_staff(self) -> bool:
+        return "staff" in self.entity_types
+
+    @cached_property
     def decision_cache(self) -> dict[Any, Any]:
         """Memo of the engine's per-attribute decisions (they depend on kind and reason only).
 
-        Keyed by (kind, engine.Reason); typed loosely because the engine imports this module.
+        Keyed by (kind, engine.Reason), and by ``kind is STUDENT`` for released people (the hot
+        path); typed loosely because the engine imports this module.
         """
         return {}
 

@@ -74,6 +74,8 @@ class SchoolRead:
 
     connection: ConnectionFacts
     school: School
+    brin: str
+    location_code: str
     students: Sequence[tuple[Any, ...]] = ()
     staff: Sequence[tuple[Any, ...]] = ()
     groups: Sequence[tuple[Any, ...]] = ()
@@ -85,6 +87,7 @@ class SchoolRead:
     objections: dict[Key, list[tuple[datetime, datetime | None]]] = field(default_factory=dict)
     consents: dict[Key, list[tuple[str, datetime]]] = field(default_factory=dict)
     group_year: dict[Key, str | None] = field(default_factory=dict)
+    timed_memberships: set[Key] = field(default_factory=set)  # students with a removal stamp
 
 
 def read_school(
@@ -99,7 +102,9 @@ def read_school(
     """Read what the connection may concern; ``everyone`` reads the whole board (explain)."""
     school = repository.school(session, facts.board_id, connection.school_id)
     assert school is not None  # foreign key
-    read = SchoolRead(connection=facts, school=school)
+    read = SchoolRead(
+        connection=facts, school=school, brin=school.brin, location_code=school.location_code
+    )
     board, school_id = facts.board_id, connection.school_id
     wanted = facts.released_attribute_ids
     person_school = None if everyone else school_id
@@ -115,6 +120,8 @@ def read_school(
             else ()
         ):
             groups_of[student_id].append((group_id, removed_at))
+            if removed_at is not None:
+                read.timed_memberships.add(student_id)
         read.student_groups = groups_of
     if "staff" in facts.entity_types or everyone:
         read.staff = repository.staff(
@@ -176,12 +183,12 @@ def _consent(read: SchoolRead, person_id: Key, moment: datetime) -> str | None:
 _NO_GROUPS: frozenset[Key] = frozenset()
 
 
-def _groups_at(
-    memberships: list[tuple[Key, datetime | None]] | None, moment: datetime
-) -> frozenset[Key]:
+def _groups_at(read: SchoolRead, person_id: Key, moment: datetime) -> frozenset[Key]:
+    """The person's groups at ``moment``; most memberships have no removal stamp at all."""
+    memberships = read.student_groups.get(person_id)
     if not memberships:
         return _NO_GROUPS
-    if all(removed is None for _g, removed in memberships):
+    if person_id not in read.timed_memberships:
         return frozenset(g for g, _removed in memberships)
     return frozenset(g for g, removed in memberships if _alive(removed, moment))
 
@@ -195,7 +202,7 @@ def people_at(read: SchoolRead, moment: datetime) -> list[tuple[PersonFacts, tup
     for row in read.students:
         if not _alive(row[2], moment):
             continue
-        groups = _groups_at(read.student_groups.get(row[0]), moment)
+        groups = _groups_at(read, row[0], moment)
         found.append(
             (
                 PersonFacts(
