@@ -9,6 +9,7 @@ import typer
 
 from koppelvlak import __version__
 from koppelvlak.cli import admin as admin_commands
+from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import connection as connection_commands
 from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(audit_commands.app, name="audit")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
 app.add_typer(provider_commands.app, name="provider")

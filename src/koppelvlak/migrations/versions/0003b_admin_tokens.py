@@ -1,7 +1,7 @@
 """admin tokens
 
 Revision ID: 0003b_admin_tokens
-Revises: 0003_providers
+Revises: 0004_audit
 Create Date: 2026-11-23 15:48:13.727041
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003b_admin_tokens"
-down_revision: str | None = "0003_providers"
+down_revision: str | None = "0004_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
