@@ -1,7 +1,7 @@
 """results: batches, test definitions and scores returned by providers over UWLR
 
 Revision ID: 0006_results
-Revises: 0004_audit
+Revises: 0003b_admin_tokens
 Create Date: 2026-11-23 15:45:30.074338
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_results"
-down_revision: str | None = "0004_audit"
+down_revision: str | None = "0003b_admin_tokens"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
