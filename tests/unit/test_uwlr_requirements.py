@@ -9,6 +9,7 @@ from koppelvlak.release.uwlr_requirements import (
     UwlrProblem,
     check_deliverable,
     uwlr_problems,
+    uwlr_unsent,
 )
 
 NAMES = {"student.family_name", "student.given_name"}
@@ -40,12 +41,18 @@ class TestFullMessage:
 
 
 class TestProfiles:
-    def test_the_smalle_set_names_attributes_it_cannot_carry(self) -> None:
-        problems = uwlr_problems(NAMES | {"student.email"}, "smalle_set")
-        assert [str(p) for p in problems] == [
+    def test_attributes_the_smalle_set_cannot_carry_do_not_block_but_are_named(self) -> None:
+        ids = NAMES | {"student.email", "student.sex"}
+        assert uwlr_problems(ids, "smalle_set") == []
+        assert [str(p) for p in uwlr_unsent(ids, "smalle_set")] == [
             "leerling/emailadres: student.email is released but the Smalle set has no "
-            "leerling/emailadres; remove it from the dataset or choose the full UWLR message"
+            "leerling/emailadres; UWLR answers leave it out",
+            "leerling/geslacht: student.sex is released but the Smalle set has no "
+            "leerling/geslacht; UWLR answers leave it out",
         ]
+
+    def test_the_full_message_leaves_nothing_out(self) -> None:
+        assert uwlr_unsent(NAMES | {"student.email"}, None) == []
 
     def test_the_lvs_set_always_fails_on_the_bsn_digits(self) -> None:
         ids = NAMES | {"student.birth_date", "student.sex", "student.year_group"}
@@ -73,13 +80,12 @@ class TestApprovalHook:
 
     def test_every_problem_is_in_the_one_line_message(self) -> None:
         with pytest.raises(UwlrNotDeliverable) as caught:
-            check_deliverable("smalle_set", {"student.email"}, {"students"})
+            check_deliverable("smalle_set", {"student.groups", "group.year_group"}, set())
         assert caught.value.detail == (
             "this dataset cannot be delivered over UWLR: leerling/achternaam|roepnaam: UWLR "
             "requires a name for every student; the dataset releases neither "
-            "student.family_name nor student.given_name; leerling/emailadres: student.email "
-            "is released but the Smalle set has no leerling/emailadres; remove it from the "
-            "dataset or choose the full UWLR message"
+            "student.family_name nor student.given_name; groep/naam: groups are released "
+            "(memberships) but group.name is not; UWLR requires a name for every group"
         )
 
     def test_memberships_are_not_checked_when_groups_are_not_sent(self) -> None:

@@ -16,7 +16,7 @@ from koppelvlak.errors import Conflict
 
 PROFILES = (None, "smalle_set", "lvs_set")
 
-# What a profile leaves out altogether: releasing it would mean sending it nowhere (NOTES §8).
+# What a profile leaves out altogether: released, it is simply not sent over UWLR (NOTES §8).
 _NOT_IN_PROFILE = {
     "smalle_set": {
         "student.first_names": "leerling/voornamen",
@@ -99,16 +99,6 @@ def uwlr_problems(attribute_ids: Iterable[str], profile: str | None) -> list[Uwl
                     "the year group of every groep (release it, or drop the memberships)",
                 )
             )
-    if profile is not None:
-        for attribute, element in sorted(_NOT_IN_PROFILE[profile].items()):
-            if attribute in ids:
-                problems.append(
-                    UwlrProblem(
-                        element,
-                        f"{attribute} is released but the {_label(profile)} has no {element}; "
-                        "remove it from the dataset or choose the full UWLR message",
-                    )
-                )
     if profile == "lvs_set":
         for attribute, element in _LVS_REQUIRED:
             if attribute not in ids:
@@ -146,6 +136,26 @@ def check_deliverable(
         raise UwlrNotDeliverable(
             "this dataset cannot be delivered over UWLR: " + "; ".join(str(p) for p in problems)
         )
+
+
+def uwlr_unsent(attribute_ids: Iterable[str], profile: str | None) -> list[UwlrProblem]:
+    """Released attributes this profile has no element for: never sent over UWLR.
+
+    Not a reason to refuse (the same dataset may serve other channels, and UWLR answers simply
+    leave them out), but worth showing the admin next to the approval.
+    """
+    if profile not in _NOT_IN_PROFILE:
+        return []
+    ids = frozenset(attribute_ids)
+    return [
+        UwlrProblem(
+            element,
+            f"{attribute} is released but the {_label(profile)} has no {element}; "
+            "UWLR answers leave it out",
+        )
+        for attribute, element in sorted(_NOT_IN_PROFILE[profile].items())
+        if attribute in ids
+    ]
 
 
 def _label(profile: str) -> str:
