@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -49,6 +50,7 @@ class Deployment:
     provider_id: uuid.UUID
     connection_id: uuid.UUID
     school_year: str
+    demo_providers: dict[str, dict[str, Any]]  # by app name, from `koppelvlak demo --json`
 
     def count(self, table: str) -> int:
         with self.engine.connect() as connection:
@@ -104,7 +106,9 @@ def deployment(
     env = koppelvlak_env(url, workdir, KOPPELVLAK_UWLR_DIR=str(UWLR_DIR))
     made = run_cli("demo", "--students", "60", "--json", env=env)
     assert made.returncode == 0, made.stderr
-    school_year = json.loads(made.stdout)["board"]["school_year"]
+    document = json.loads(made.stdout)
+    school_year = document["board"]["school_year"]
+    demo_providers = {p["app"]: p for p in document.get("providers", [])}
     engine = make_engine(url)
     with Session(engine) as session:
         board = session.scalars(select(Board).where(Board.code == "DEMO")).one()
@@ -123,5 +127,7 @@ def deployment(
         session.commit()
         board_id = board.id
     with running_server(env) as base:
-        yield Deployment(base, engine, board_id, provider_id, connection_id, school_year)
+        yield Deployment(
+            base, engine, board_id, provider_id, connection_id, school_year, demo_providers
+        )
     engine.dispose()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service as audit
-from koppelvlak.results.service import read_csv
+from koppelvlak.results.service import list_results, read_csv
 from koppelvlak.roster.models import Staff, Student
 from tests.api.uwlr.conftest import KEY, REVOKED_KEY, Deployment
 from tests.support.server import koppelvlak_env, run_cli
@@ -64,12 +64,18 @@ def haal(deployment: Deployment, **overrides: Any) -> httpx.Response:
     return response
 
 
-def breng(deployment: Deployment, results: list[tuple[str, str, int]]) -> httpx.Response:
+def breng(
+    deployment: Deployment,
+    results: list[tuple[str, str, int]],
+    *,
+    key: str = KEY,
+    klantcode: str = "DEMO-EA",
+) -> httpx.Response:
     """BrengLeerresultaten through zeep (official WSDL), answer left unparsed."""
     sittings: dict[str, list[dict[str, Any]]] = {}
-    for student, key, score in results:
+    for student, result_key, score in results:
         sittings.setdefault(student, []).append(
-            {"key": key, "afnamedatum": "2026-11-20", "toetscode": "REK-M5", "score": score}
+            {"key": result_key, "afnamedatum": "2026-11-20", "toetscode": "REK-M5", "score": score}
         )
     service = LR_CLIENT.create_service(
         f"{{{LR_NS}}}bndLeerresultaten", f"{deployment.base}/uwlr/v2/leerresultaten"
@@ -90,7 +96,7 @@ def breng(deployment: Deployment, results: list[tuple[str, str, int]]) -> httpx.
                 ]
             },
             toetsen={"toets": [{"toetscode": {"_value_1": "REK-M5"}, "toetsnaam": "Rekenen M5"}]},
-            _soapheaders=[_header(LR_CLIENT)],
+            _soapheaders=[_header(LR_CLIENT, key, klantcode)],
         )
     return response
 
@@ -376,6 +382,29 @@ class TestWsdl:
     def test_a_path_outside_the_schemas_is_not_served(self, deployment: Deployment) -> None:
         response = httpx.get(deployment.base + "/uwlr/v2/schemas/..%2F..%2FNOTES.md")
         assert response.status_code == 404
+
+
+class TestTheDemoFinalTestProvider:
+    """Toetsbureau Doorstroom from `koppelvlak demo`: Smalle set, group 8, LAS keys released."""
+
+    def test_it_fetches_its_release_and_sends_results_back(self, deployment: Deployment) -> None:
+        demo = deployment.demo_providers["Doorstroomtoets"]["uwlr"]
+        credentials = {"key": demo["autorisatiesleutel"], "klantcode": demo["klantcode"]}
+        response = haal(deployment, **credentials)
+        antwoord = assert_valid_answer(response.content, profile="smalle_set")
+        years = {y.text for y in antwoord.iterfind(".//lg:leerling/lg:jaargroep", NS)}
+        assert years == {"8"}
+        assert antwoord.find(".//lg:leerling[@eckid]", NS) is not None
+        keys = student_keys(response)
+        with Session(deployment.engine) as session:
+            assert set(keys) <= set(session.scalars(select(Student.source_key)))
+        pushed = breng(deployment, [(keys[0], "DOORSTROOM-1", 88)], **credentials)
+        assert pushed.status_code == 200, pushed.content
+        with Session(deployment.engine) as session:
+            rows = list_results(session, "99XX")
+        assert ("DOORSTROOM-1", keys[0], 88) in {
+            (r.result_key, r.student_key, r.score) for r in rows
+        }
 
 
 class TestResultsWriteBack:
