@@ -10,6 +10,7 @@ import typer
 from koppelvlak import __version__
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
+from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import serve as serve_commands
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
+app.add_typer(import_commands.app, name="import")
 
 
 def _version(value: bool) -> None:

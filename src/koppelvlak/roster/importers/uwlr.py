@@ -121,9 +121,13 @@ def parse_uwlr_stream(
             else:
                 parser.end(element)
     except etree.XMLSyntaxError as error:
-        raise ImportFailed(
-            _syntax(error.msg or str(error)), location=at(source, error.lineno)
-        ) from None
+        # With entity resolution off, libxml2's own message is in the error log, not in msg.
+        fatal = [entry for entry in error.error_log if entry.level_name == "FATAL"]
+        message = (
+            f"{fatal[-1].message.strip()} at column {fatal[-1].column}" if fatal else error.msg
+        )
+        line = fatal[-1].line if fatal else error.lineno
+        raise ImportFailed(_syntax(message), location=at(source, line)) from None
     return parser.finish()
 
 
@@ -150,7 +154,10 @@ def check_head(head: bytes, source: str) -> None:
 
 def _syntax(message: str) -> str:
     if "encoding" in message.lower() or "UTF-8" in message:
-        return f"wrong encoding: {message}; expected the encoding the XML declaration names"
+        return (
+            f"wrong encoding ({message}); expected bytes in the encoding the XML declaration "
+            "names (UTF-8 when it names none)"
+        )
     return f"the XML is not well-formed ({message}); the file may be truncated or damaged"
 
 
@@ -183,9 +190,11 @@ class _Parser:
     def fail(self, element: etree._Element, detail: str) -> ImportFailed:
         return ImportFailed(detail, location=self.where(element))
 
-    @property
-    def reader(self) -> Reader:
-        return Reader(self.source, self.warnings, self.today)
+    def reader(self, path: str = "") -> Reader:
+        return Reader(self.source, self.warnings, self.today, path)
+
+    def duplicate(self, element: etree._Element, path: str, detail: str) -> ImportFailed:
+        return ImportFailed(detail, location=at(self.source, element.sourceline, path))
 
     def start(self, element: etree._Element) -> None:
         name, ns = local(element.tag), namespace(element.tag)
@@ -198,8 +207,10 @@ class _Parser:
                 return
             self._answer(element, name, ns)
             self.answer_depth = 0
-        elif self.answer_depth is None:
+        elif self.stack[0] == "Envelope" and depth <= 2:
             self._in_envelope(element, depth, name, ns)
+        elif self.answer_depth is None:
+            return
         elif depth == self.answer_depth + 1:
             if self.kind is not None:
                 raise self.fail(
@@ -293,49 +304,59 @@ class _Parser:
                 f"unexpected <{name}> in <{section}>; expected "
                 + " or ".join(f"<{n}>" for n in RECORDS[section]),
             )
+        reader = self.reader(f"{section}/{name}")
+        path = f"{section}/{name}[@key={element.get('key')!r}]"
         if name == "vestiging":
-            key = self.reader.key(element, "<vestiging>")
+            key = reader.key(element, "<vestiging>")
             if key in self.locations:
-                raise self.fail(
-                    element, f"vestiging key {key!r} appears twice; keys must be unique"
+                raise self.duplicate(
+                    element, path, f"vestiging key {key!r} appears twice; expected unique keys"
                 )
             self.locations.add(key)
         elif name in ("groep", "samengestelde_groep"):
-            group = read_group(self.reader, element, name == "samengestelde_groep")
+            group = read_group(reader, element, name == "samengestelde_groep")
             if group.key in self.groups:
-                raise self.fail(
+                raise self.duplicate(
                     element,
-                    f"group key {group.key!r} appears twice (groups and "
-                    "composite groups share one key space); keys must be unique",
+                    path,
+                    f"group key {group.key!r} appears twice "
+                    "(groups and composite groups share one key space); "
+                    "expected unique keys",
                 )
             self.groups[group.key] = group
         elif name == "leerling":
-            student, keyless = read_student(self.reader, element, self.student_links, self.refs)
+            student, keyless = read_student(reader, element, self.student_links, self.refs)
             if student.key in self.students:
-                raise self.fail(
-                    element, f"student key {student.key!r} appears twice; keys must be unique"
+                raise self.duplicate(
+                    element,
+                    path,
+                    f"student key {student.key!r} appears twice; expected unique keys",
                 )
             if student.eckid is not None:
                 if student.eckid in self.eckids:
-                    raise self.fail(
+                    raise self.duplicate(
                         element,
-                        f"ECK iD {student.eckid!r} belongs to students "
-                        f"{self.eckids[student.eckid]!r} and {student.key!r}; it must be unique",
+                        path,
+                        f"ECK iD {student.eckid!r} belongs to "
+                        f"students {self.eckids[student.eckid]!r} and "
+                        f"{student.key!r}; expected unique ECK iDs",
                     )
                 self.eckids[student.eckid] = student.key
             if keyless and self.keyless_at is None:
                 self.keyless_at = self.where(element)
             self.students[student.key] = student
         else:
-            teacher = read_teacher(self.reader, element, self.staff_links, self.refs)
+            teacher = read_teacher(reader, element, self.staff_links, self.refs)
             if teacher.key in self.staff:
-                raise self.fail(
-                    element, f"teacher key {teacher.key!r} appears twice; keys must be unique"
+                raise self.duplicate(
+                    element,
+                    path,
+                    f"teacher key {teacher.key!r} appears twice; expected unique keys",
                 )
             self.staff[teacher.key] = teacher
 
     def _school(self, element: etree._Element) -> None:
-        reader = self.reader.open(element, "school", SCHOOL_ORDER)
+        reader = self.reader().open(element, "school", SCHOOL_ORDER)
         self.school_at = reader.here()
         for name in SCHOOL_ORDER:
             value = reader.text(name)
@@ -378,11 +399,17 @@ class _Parser:
                 location=self.keyless_at,
             )
         brin = self.school.get("brincode")
-        if brin is None or not BRIN.match(brin):
+        if brin is None:
             raise ImportFailed(
-                f"the school's <brincode> is {brin!r}; expected a BRIN code such "
-                "as 99XX (Koppelvlak keys schools by BRIN)",
+                "the school has no <brincode>; expected a BRIN code such as 99XX "
+                "(Koppelvlak keys schools by BRIN and location)",
                 location=self.school_at,
+            )
+        if not BRIN.match(brin):
+            raise ImportFailed(
+                f"<brincode> {brin!r} is not valid; expected two digits and two capital letters "
+                "such as 99XX",
+                location=self.school["brincode@"],
             )
         location = self.school.get("dependancecode", "00")
         if not LOCATION.match(location):

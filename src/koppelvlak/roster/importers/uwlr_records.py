@@ -67,7 +67,7 @@ STUDENT_ORDER = (
     "toevoegingen",
     "mutatiedatum",
 )
-NOT_STORED = frozenset(STUDENT_ORDER[STUDENT_ORDER.index("etniciteit") : -3])
+NOT_STORED = STUDENT_ORDER[STUDENT_ORDER.index("etniciteit") : -3]
 TEACHER_ORDER = (
     *NAME_ORDER,
     "gebruikersnaam",
@@ -258,7 +258,8 @@ def read_student(
                 continue
             seen.add(group_key)
             links.append(StudentLink(key, group_key))
-            refs.append(("samengestelde_groep", group_key, r.where(node, r.path)))
+            where = r.where(node, f"{r.path}/samengestelde_groepen/samengestelde_groep")
+            refs.append(("samengestelde_groep", group_key, where))
     location_key = None
     if r.has("vestiging"):
         location_key = r.key(r.children["vestiging"][0], "<vestiging> reference")
@@ -348,7 +349,7 @@ def read_teacher(
             if role is not None:
                 check_length(role, 64, where=r.where(node, r.path), what="the roles in a group")
             links.append(StaffLink(key, group_key, role))
-            refs.append((kind, group_key, r.where(node, r.path)))
+            refs.append((kind, group_key, r.where(node, f"{r.path}/groepen/{kind}")))
     if r.has("toevoegingen"):
         reader.warnings.add(
             "<toevoegingen> ignored (no concrete UWLR type)", r.here("toevoegingen")

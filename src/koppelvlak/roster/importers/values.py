@@ -65,7 +65,9 @@ def school_year_bounds(text: str, *, where: str) -> tuple[date, date]:
 
 def check_code(value: str, allowed: frozenset[str], *, where: str, what: str) -> str:
     if value not in allowed:
-        listed = ", ".join(sorted(allowed, key=lambda v: (len(v), v)))
+        listed = ", ".join(
+            sorted(allowed, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+        )
         raise ImportFailed(f"unknown {what} {value!r}; expected one of {listed}", location=where)
     return value
 
