@@ -28,8 +28,21 @@ from tests.conftest import SHARED
 
 TODAY = date(2026, 11, 23)
 LG_NS = "http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens"
-SCHEMAS = Path(os.environ.get("KOPPELVLAK_UWLR_DIR", SHARED / "uwlr")) / "v2p2" / "Schemas"
-CATALYST = SHARED / "oneroster" / "samples" / "catalyst-v1p2-csv"
+
+
+def _shared() -> Path:
+    """``../shared`` beside the checkout, or beside any folder above it (git worktrees)."""
+    if (SHARED / "uwlr").is_dir():
+        return SHARED
+    for folder in Path(__file__).resolve().parents:
+        if (folder / "shared" / "uwlr").is_dir():
+            return folder / "shared"
+    return SHARED
+
+
+SHARED_DIR = _shared()
+SCHEMAS = Path(os.environ.get("KOPPELVLAK_UWLR_DIR", SHARED_DIR / "uwlr")) / "v2p2" / "Schemas"
+CATALYST = SHARED_DIR / "oneroster" / "samples" / "catalyst-v1p2-csv"
 
 SCHOOL = (
     "<le:school><le:schooljaar>2024-2025</le:schooljaar><le:brincode>99XX</le:brincode>"

@@ -99,7 +99,8 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         uwlr(
             teachers=TEACHERS.replace(
                 "</le:leerkrachten>",
-                '<le:leerkracht key="T1"><le:roepnaam>X</le:roepnaam></le:leerkracht></le:leerkrachten>',
+                '<le:leerkracht key="T1"><le:roepnaam>X</le:roepnaam></le:leerkracht>'
+                "</le:leerkrachten>",
             )
         ),
         _AT + "leerkrachten/leerkracht[@key='T1']: teacher key 'T1' appears twice; expected "

@@ -33,7 +33,8 @@ class TestWhatItReads:
     ) -> None:
         school = read(tmp_file, uwlr()).schools[0]
         assert (school.brin, school.location_code, school.sector) == ("99XX", "00", "PO")
-        assert school.school_year is not None and school.school_year.name == "2024-2025"
+        assert school.school_year is not None
+        assert school.school_year.name == "2024-2025"
         assert [(g.key, g.kind) for g in school.groups.records] == [
             ("Groep 1/Ä", "class_group"),
             ("plus klas", "composite_group"),
@@ -109,7 +110,8 @@ class TestWhatItReads:
     def test_a_past_school_year_is_fine(self, tmp_file: WriteFile) -> None:
         school = SCHOOL.replace("2024-2025", "2019-2020")
         year = read(tmp_file, uwlr(school=school)).schools[0].school_year
-        assert year is not None and (year.starts_on.isoformat(), year.ends_on.isoformat()) == (
+        assert year is not None
+        assert (year.starts_on.isoformat(), year.ends_on.isoformat()) == (
             "2019-08-01",
             "2020-07-31",
         )

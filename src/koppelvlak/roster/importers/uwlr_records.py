@@ -67,7 +67,7 @@ STUDENT_ORDER = (
     "toevoegingen",
     "mutatiedatum",
 )
-NOT_STORED = STUDENT_ORDER[STUDENT_ORDER.index("etniciteit") : -3]
+NOT_STORED = STUDENT_ORDER[STUDENT_ORDER.index("etniciteit") : STUDENT_ORDER.index("instroomdatum")]
 TEACHER_ORDER = (
     *NAME_ORDER,
     "gebruikersnaam",
