@@ -152,7 +152,7 @@ def _unexpected(error: Exception) -> KoppelvlakError:
 
 def _fail(error: KoppelvlakError, as_json: bool) -> typer.Exit:
     problems: tuple[str, ...] = getattr(error, "problems", ())
-    detail = "; ".join(p for p in problems) if len(problems) > 1 else error.detail
+    detail = "\n".join(problems) if len(problems) > 1 else error.detail
     if as_json:
         document = {"outcome": "error", "error": detail, "location": error.location or ""}
         sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")

@@ -186,7 +186,7 @@ def record_refused(
             outcome=ImportOutcome.ERROR,
             error=str(error.detail)
             if not isinstance(error, ImportFailed) or len(error.problems) < 2
-            else "; ".join(error.problems),
+            else "\n".join(error.problems),
             location=(error.location or "")[:1000] or None,
         )
     )
@@ -297,6 +297,8 @@ def _sync_school(
     scope = {"board_id": board_id, "school_id": school_id}
     ident = (board_id, school.brin, school.location_code)
     groups_t, students_t, staff_t = table_of(Group), table_of(Student), table_of(Staff)
+    student_fields = tuple(f for f in STUDENT_FIELDS if f not in school.absent_fields)
+    staff_fields = tuple(f for f in STAFF_FIELDS if f not in school.absent_fields)
     existing = repository.load_keyed(
         session, groups_t, GROUP_FIELDS, groups_t.c.school_id == school_id
     )
@@ -314,15 +316,16 @@ def _sync_school(
         changes,
     )
     existing = repository.load_keyed(
-        session, students_t, STUDENT_FIELDS, students_t.c.school_id == school_id
+        session, students_t, student_fields, students_t.c.school_id == school_id
     )
-    on_remove = student_removal(today, STUDENT_FIELDS.index("enrolment_end"))
+    end = student_fields.index("enrolment_end") if "enrolment_end" in student_fields else None
+    on_remove = student_removal(today, end)
     students = sync_entities(
         session,
         EntitySpec(
             students_t,
             EntityKind.STUDENT,
-            STUDENT_FIELDS,
+            student_fields,
             scope,
             (*ident, "student"),
             on_remove=on_remove,
@@ -332,11 +335,11 @@ def _sync_school(
         changes,
     )
     existing = repository.load_keyed(
-        session, staff_t, STAFF_FIELDS, staff_t.c.school_id == school_id
+        session, staff_t, staff_fields, staff_t.c.school_id == school_id
     )
     staff = sync_entities(
         session,
-        EntitySpec(staff_t, EntityKind.STAFF, STAFF_FIELDS, scope, (*ident, "staff")),
+        EntitySpec(staff_t, EntityKind.STAFF, staff_fields, scope, (*ident, "staff")),
         school.staff,
         existing,
         changes,

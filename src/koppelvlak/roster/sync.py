@@ -166,11 +166,13 @@ def sync_entities(
     return live
 
 
-def student_removal(today: date, end_index: int) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+def student_removal(
+    today: date, end_index: int | None
+) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
     """A student who disappears gets an end-of-enrolment date (retention counts from it)."""
 
     def on_remove(values: tuple[Any, ...]) -> dict[str, Any]:
-        end = values[end_index]
+        end = values[end_index] if end_index is not None else None
         return {"enrolment_end": end if end is not None and end <= today else today}
 
     return on_remove

@@ -129,6 +129,8 @@ class SchoolSnapshot:
     staff_links: Part[StaffLink] = field(default_factory=Part)
     guardians: Part[GuardianRecord] = field(default_factory=Part)
     guardian_links: Part[GuardianLink] = field(default_factory=Part)
+    # Record fields the source does not carry at all: existing values are kept, not cleared.
+    absent_fields: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

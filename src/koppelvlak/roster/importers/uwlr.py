@@ -122,7 +122,8 @@ def parse_uwlr_stream(
                 parser.end(element)
     except etree.XMLSyntaxError as error:
         # With entity resolution off, libxml2's own message is in the error log, not in msg.
-        fatal = [entry for entry in error.error_log if entry.level_name == "FATAL"]
+        log = error.error_log.filter_from_fatals()  # type: ignore[attr-defined]  # missing from lxml-stubs
+        fatal = list(log)
         message = (
             f"{fatal[-1].message.strip()} at column {fatal[-1].column}" if fatal else error.msg
         )
