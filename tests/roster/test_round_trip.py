@@ -7,16 +7,18 @@ validates against the official UWLR 2.2 XSD.
 from __future__ import annotations
 
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.generate import export_uwlr
+from bench.generate import export_oneroster, export_uwlr
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.roster.demo import build_demo_board, remove_board
+from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
 from koppelvlak.roster.models import (
     Board,
@@ -176,3 +178,34 @@ def _today() -> Any:
     from koppelvlak.kit.clock import today
 
     return today()
+
+
+class TestOneRosterRoundTrip:
+    def test_a_demo_board_exported_as_oneroster_imports_to_the_same_roster(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        board_id = demo_board(session, 240, "2025-2026")
+        before = picture(session, board_id, via_uwlr=False)
+        export_oneroster(session, board_id, tmp_path)
+        remove_board(session, board_id)
+        result = import_snapshot(session, lambda: parse_oneroster(tmp_path, today=_today()), None)
+        assert isinstance(result, ImportReport), str(result)
+        assert result.warnings == ()
+        board = session.scalars(select(Board.id).where(Board.code == "DEMO")).one()
+        assert picture(session, board, via_uwlr=False) == before
+
+    def test_a_zipped_package_imports_the_same_as_a_folder(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        board_id = demo_board(session, 60, "2025-2026")
+        before = picture(session, board_id, via_uwlr=False)
+        export_oneroster(session, board_id, tmp_path / "package")
+        with zipfile.ZipFile(tmp_path / "package.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted((tmp_path / "package").iterdir()):
+                archive.write(path, path.name)
+        remove_board(session, board_id)
+        zipped = tmp_path / "package.zip"
+        result = import_snapshot(session, lambda: parse_oneroster(zipped, today=_today()), None)
+        assert isinstance(result, ImportReport), str(result)
+        board = session.scalars(select(Board.id).where(Board.code == "DEMO")).one()
+        assert picture(session, board, via_uwlr=False) == before

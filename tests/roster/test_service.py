@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.roster.importers.errors import ImportFailed
+from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
 from koppelvlak.roster.models import (
     ImportOutcome,
@@ -21,8 +22,19 @@ from koppelvlak.roster.models import (
 )
 from koppelvlak.roster.service import ImportReport
 from tests.factories.roster import BoardFactory
-from tests.roster.conftest import LG_NS, STUDENTS, TODAY, dump, import_snapshot, last_run, uwlr
+from tests.roster.conftest import (
+    CATALYST,
+    LG_NS,
+    STUDENTS,
+    TODAY,
+    dump,
+    import_snapshot,
+    last_run,
+    uwlr,
+)
 from tests.roster.hostile_uwlr import HOSTILE
+from tests.roster.oneroster_package import ROWS as OR_ROWS
+from tests.roster.oneroster_package import write_package
 
 WriteFile = Callable[..., Path]
 
@@ -218,3 +230,41 @@ class TestChangeLog:
         assert student(session, "121").enrolment_end == date(2026, 7, 1)
         run(session, tmp_file, uwlr(students=STUDENTS.replace('key="121"', 'key="122"')))
         assert student(session, "121").enrolment_end == date(2026, 7, 1)
+
+
+class TestOneRosterImport:
+    def test_a_bulk_package_adds_guardians_and_a_delta_removes_what_it_marks(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        bulk = write_package(tmp_path / "bulk")
+        result = import_snapshot(session, lambda: parse_oneroster(bulk, today=TODAY), None)
+        assert isinstance(result, ImportReport), str(result)
+        assert result.counts["guardian"] == {"added": 1, "changed": 0, "removed": 0, "total": 1}
+        assert result.counts["membership"]["total"] == 3
+        delta = write_package(
+            tmp_path / "delta",
+            {
+                "users": [{**OR_ROWS["users"][1], "status": "tobedeleted"}],
+                "roles": [],
+                "enrollments": [{**OR_ROWS["enrollments"][0], "status": "tobedeleted"}],
+                "demographics": [],
+                "classes": [],
+                "orgs": OR_ROWS["orgs"],
+            },
+            mode="delta",
+        )
+        result = import_snapshot(session, lambda: parse_oneroster(delta, today=TODAY), None)
+        assert isinstance(result, ImportReport), str(result)
+        assert result.counts["student"] == {"added": 0, "changed": 0, "removed": 1, "total": 1}
+        assert result.counts["membership"] == {"added": 0, "changed": 0, "removed": 2, "total": 1}
+        assert student(session, "121").enrolment_end == TODAY
+        assert student(session, "000121").removed_at is None
+
+    def test_the_catalyst_sample_changes_nothing(self, session: Session, tmp_path: Path) -> None:
+        run_bulk = write_package(tmp_path / "bulk")
+        import_snapshot(session, lambda: parse_oneroster(run_bulk, today=TODAY), None)
+        before = dump(session)
+        result = import_snapshot(session, lambda: parse_oneroster(CATALYST, today=TODAY), None)
+        assert isinstance(result, ImportFailed)
+        assert dump(session) == before
+        assert last_run(session).error == "\n".join(result.problems)

@@ -493,6 +493,6 @@ def _absent(build: _Build) -> frozenset[str]:
         absent |= {"birth_date", "sex"}
     header = set(build.reader.headers.get("users", ()))
     for name, column in {**STUDENT_METADATA, **STAFF_METADATA}.items():
-        if column not in header:
+        if column not in header and name != "role_description":  # that falls back to the role
             absent.add(name)
     return frozenset(absent)
