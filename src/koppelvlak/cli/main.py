@@ -12,6 +12,7 @@ from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import serve as serve_commands
+from koppelvlak.cli import sync as sync_commands
 
 app = typer.Typer(
     name="koppelvlak",
@@ -24,6 +25,7 @@ app.add_typer(db_commands.app, name="db")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
 app.add_typer(import_commands.app, name="import")
+app.command("sync")(sync_commands.sync)
 
 
 def _version(value: bool) -> None:
