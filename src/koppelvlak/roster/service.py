@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.roster import repository
+from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.snapshot import SchoolSnapshot, Snapshot
 from koppelvlak.roster.models import (
@@ -141,7 +142,8 @@ def apply_snapshot(
             outcome=ImportOutcome.OK,
         )
     )
-    changes = Changes(board_id=board_id, run_id=run_id, now=now)
+    stamp = Writer(session).stamp(now)
+    changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
     guardians = _sync_guardians(session, snapshot, board_id, changes)
     for school in snapshot.schools:
         if progress is not None:
@@ -205,12 +207,16 @@ def _counts(changes: Changes, totals: dict[str, int]) -> dict[str, dict[str, int
 
 def _sync_guardians(
     session: Session, snapshot: Snapshot, board_id: uuid.UUID, changes: Changes
-) -> dict[str, uuid.UUID]:
+) -> dict[str, str]:
     part = snapshot.guardians
     table = table_of(Guardian)
-    existing = repository.load_keyed(session, table, GUARDIAN_FIELDS, table.c.board_id == board_id)
+    existing = repository.load_keyed(session, table, GUARDIAN_FIELDS, ("board_id", board_id))
     spec = EntitySpec(
-        table, EntityKind.GUARDIAN, GUARDIAN_FIELDS, {"board_id": board_id}, (board_id, "guardian")
+        table,
+        EntityKind.GUARDIAN,
+        GUARDIAN_FIELDS,
+        {"board_id": board_id.hex},
+        (board_id, "guardian"),
     )
     return sync_entities(session, spec, part, existing, changes)
 
@@ -288,20 +294,18 @@ def _sync_school(
     school: SchoolSnapshot,
     *,
     board_id: uuid.UUID,
-    guardians: dict[str, uuid.UUID],
+    guardians: dict[str, str],
     changes: Changes,
     today: date,
 ) -> None:
     school_id = _school_row(session, school, board_id, changes)
     year_id = _school_year(session, school, board_id)
-    scope = {"board_id": board_id, "school_id": school_id}
+    scope = {"board_id": board_id.hex, "school_id": school_id.hex}
     ident = (board_id, school.brin, school.location_code)
     groups_t, students_t, staff_t = table_of(Group), table_of(Student), table_of(Staff)
     student_fields = tuple(f for f in STUDENT_FIELDS if f not in school.absent_fields)
     staff_fields = tuple(f for f in STAFF_FIELDS if f not in school.absent_fields)
-    existing = repository.load_keyed(
-        session, groups_t, GROUP_FIELDS, groups_t.c.school_id == school_id
-    )
+    existing = repository.load_keyed(session, groups_t, GROUP_FIELDS, ("school_id", school_id))
     fields: tuple[str, ...] = GROUP_FIELDS
     extra: dict[str, object] = {"school_year_id": year_id}
     if year_id is None:  # keep the groups' school year when the source names none
@@ -315,9 +319,7 @@ def _sync_school(
         existing,
         changes,
     )
-    existing = repository.load_keyed(
-        session, students_t, student_fields, students_t.c.school_id == school_id
-    )
+    existing = repository.load_keyed(session, students_t, student_fields, ("school_id", school_id))
     end = student_fields.index("enrolment_end") if "enrolment_end" in student_fields else None
     on_remove = student_removal(today, end)
     students = sync_entities(
@@ -334,9 +336,7 @@ def _sync_school(
         existing,
         changes,
     )
-    existing = repository.load_keyed(
-        session, staff_t, staff_fields, staff_t.c.school_id == school_id
-    )
+    existing = repository.load_keyed(session, staff_t, staff_fields, ("school_id", school_id))
     staff = sync_entities(
         session,
         EntitySpec(staff_t, EntityKind.STAFF, staff_fields, scope, (*ident, "staff")),

@@ -9,6 +9,7 @@ who leaves and comes back, or a board that is rebuilt, keeps the id that pseudon
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import uuid
 from collections.abc import Callable, Iterable
@@ -16,20 +17,37 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from koppelvlak.roster.bulk import Writer, as_json, raw
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.snapshot import Mode, Part
 from koppelvlak.roster.models import ChangeKind, EntityKind, RosterChange
-from koppelvlak.roster.repository import Existing, ExistingLinks, table_of
+from koppelvlak.roster.repository import Existing, ExistingLinks, RowId, table_of
 
 _IDS = uuid.UUID("6b1f0c8e-5d0e-4a5e-9a57-3c1f4b7e0a11")
-_BATCH = 5_000
+_MASK = (1 << 128) - 1
 
 
 def stable_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(_IDS, "\x1f".join(str(part) for part in parts))
+
+
+class StableIds:
+    """``stable_id(*parts, key)`` for many keys, with the common prefix hashed in once."""
+
+    def __init__(self, *parts: object) -> None:
+        prefix = "".join(f"{part}\x1f" for part in parts)
+        self.hash = hashlib.sha1(_IDS.bytes + prefix.encode(), usedforsecurity=False)
+
+    def __call__(self, key: str) -> RowId:
+        digest = self.hash.copy()
+        digest.update(key.encode())
+        value = bytearray(digest.digest()[:16])
+        value[6] = (value[6] & 0x0F) | 0x50  # version 5, as uuid.uuid5 sets it
+        value[8] = (value[8] & 0x3F) | 0x80  # RFC 4122 variant
+        return value.hex()
 
 
 def link_key(left: str, right: str) -> str:
@@ -39,31 +57,39 @@ def link_key(left: str, right: str) -> str:
 
 @dataclass
 class Changes:
-    """Added/changed/removed per kind, and the change-log rows to write."""
+    """Added/changed/removed per kind, and the change-log rows to write (raw values)."""
 
-    board_id: uuid.UUID
-    run_id: uuid.UUID
+    board_id: RowId
+    run_id: RowId
     now: datetime
+    stamp: Any  # ``now`` as the driver stores it (Writer.stamp), for the bulk rows
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Change rows need unique ids, not unguessable ones: the run's id plus a counter.
+    next_id: int = field(default_factory=lambda: uuid.uuid4().int)
 
     def add(
-        self, kind: EntityKind, entity_id: uuid.UUID, change: ChangeKind, fields: list[str] | None
+        self,
+        kind: EntityKind,
+        entity_id: RowId | uuid.UUID,
+        change: ChangeKind,
+        fields: list[str] | None,
     ) -> None:
         bucket = _COUNTED.get(kind)
         if bucket is not None:
             per_kind = self.counts.setdefault(bucket, {"added": 0, "changed": 0, "removed": 0})
             per_kind[change.value] += 1
+        self.next_id = (self.next_id + 1) & _MASK
         self.rows.append(
             {
-                "id": uuid.uuid4(),
+                "id": f"{self.next_id:032x}",
                 "board_id": self.board_id,
                 "import_run_id": self.run_id,
-                "entity_kind": kind,
-                "entity_id": entity_id,
-                "change_kind": change,
-                "changed_fields": fields,
-                "at": self.now,
+                "entity_kind": kind.value,
+                "entity_id": raw(entity_id),
+                "change_kind": change.value,
+                "changed_fields": as_json(fields),
+                "at": self.stamp,
             }
         )
 
@@ -84,19 +110,12 @@ _COUNTED = {
 
 
 def write_inserts(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), _BATCH):
-        session.execute(table.insert(), rows[start : start + _BATCH])
+    Writer(session).insert(table, rows)
 
 
 def write_updates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Rows carry ``row_id`` plus the columns to set; rows of one shape go in one executemany."""
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        shapes.setdefault(tuple(sorted(row)), []).append(row)
-    for batch in shapes.values():
-        statement = table.update().where(table.c.id == bindparam("row_id"))
-        for start in range(0, len(batch), _BATCH):
-            session.execute(statement, batch[start : start + _BATCH])
+    """Rows carry ``row_id`` plus the columns to set."""
+    Writer(session).update(table, rows)
 
 
 @dataclass
@@ -104,7 +123,7 @@ class EntitySpec:
     table: Table
     kind: EntityKind
     fields: tuple[str, ...]  # compared and written columns, named as on the records
-    scope: dict[str, Any]  # columns every new row carries (board_id, school_id)
+    scope: dict[str, Any]  # columns every new row carries (board_id, school_id), raw
     id_parts: tuple[object, ...]  # what, with the source key, makes the stable id
     on_remove: Callable[[tuple[Any, ...]], dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # fields not on the record (school year)
@@ -112,25 +131,28 @@ class EntitySpec:
 
 def sync_entities(
     session: Session, spec: EntitySpec, part: Part[Any], existing: Existing, changes: Changes
-) -> dict[str, uuid.UUID]:
+) -> dict[str, RowId]:
     """Apply one part; return source key → id of every live row of this kind afterwards."""
     live = {key: row[0] for key, row in existing.items() if row[1] is None}
     if part.mode is Mode.KEEP:
         return live
     record_fields = tuple(name for name in spec.fields if name not in spec.extra)
     getter = operator.attrgetter(*record_fields) if len(record_fields) > 1 else None
-    extra_values = tuple(spec.extra[name] for name in spec.fields if name in spec.extra)
+    extra_values = tuple(raw(spec.extra[name]) for name in spec.fields if name in spec.extra)
+    new_id = StableIds(*spec.id_parts)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     seen: set[str] = set()
-    now = changes.now
+    now = changes.stamp
     for record in part.records:
         key = record.key
         seen.add(key)
-        values = (getter(record) if getter else (getattr(record, record_fields[0]),)) + extra_values
+        values = (
+            tuple(map(raw, getter(record))) if getter else (raw(getattr(record, record_fields[0])),)
+        ) + extra_values
         old = existing.get(key)
         if old is None:
-            row_id = stable_id(*spec.id_parts, key)
+            row_id = new_id(key)
             row = dict(zip(spec.fields, values, strict=True))
             row.update(spec.scope, id=row_id, source_key=key, created_at=now, updated_at=now)
             row["removed_at"] = None
@@ -171,9 +193,11 @@ def student_removal(
 ) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
     """A student who disappears gets an end-of-enrolment date (retention counts from it)."""
 
+    day = today.isoformat()
+
     def on_remove(values: tuple[Any, ...]) -> dict[str, Any]:
         end = values[end_index] if end_index is not None else None
-        return {"enrolment_end": end if end is not None and end <= today else today}
+        return {"enrolment_end": end if end is not None and end <= day else day}
 
     return on_remove
 
@@ -192,7 +216,7 @@ def sync_links(
     part: Part[Any],
     *,
     pairs: Iterable[tuple[str, str, Any]],
-    resolve: tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]],
+    resolve: tuple[dict[str, RowId], dict[str, RowId]],
     existing: ExistingLinks,
     changes: Changes,
     board_id: uuid.UUID,
@@ -205,15 +229,16 @@ def sync_links(
     left_ids, right_ids = resolve
     target, removed_pairs = _link_targets(spec, part, pairs, resolve)
     live_left, live_right = set(left_ids.values()), set(right_ids.values())
-    now = changes.now
+    now = changes.stamp
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    new_id = StableIds(spec.kind.value)
     for pair, value in target.items():
         old = existing.get(pair)
         if old is None:
-            row_id = stable_id(spec.kind.value, *pair)
+            row_id = new_id(pair[0] + pair[1])
             row: dict[str, Any] = {spec.columns[0]: pair[0], spec.columns[1]: pair[1], "id": row_id}
-            row.update(board_id=board_id, removed_at=None, created_at=now, updated_at=now)
+            row.update(board_id=raw(board_id), removed_at=None, created_at=now, updated_at=now)
             if spec.field is not None:
                 row[spec.field] = value
             inserts.append(row)
@@ -244,12 +269,12 @@ def _link_targets(
     spec: LinkSpec,
     part: Part[Any],
     pairs: Iterable[tuple[str, str, Any]],
-    resolve: tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]],
-) -> tuple[dict[tuple[uuid.UUID, uuid.UUID], Any], set[tuple[uuid.UUID, uuid.UUID]]]:
+    resolve: tuple[dict[str, RowId], dict[str, RowId]],
+) -> tuple[dict[tuple[RowId, RowId], Any], set[tuple[RowId, RowId]]]:
     """The links the snapshot wants (by id pair, with their value) and those it removes."""
     left_ids, right_ids = resolve
-    target: dict[tuple[uuid.UUID, uuid.UUID], Any] = {}
-    removed_pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    target: dict[tuple[RowId, RowId], Any] = {}
+    removed_pairs: set[tuple[RowId, RowId]] = set()
     if part.mode is Mode.KEEP:
         return target, removed_pairs
     for left, right, value in pairs:

@@ -36,8 +36,10 @@ from koppelvlak.roster.importers.snapshot import (
 from koppelvlak.roster.importers.uwlr_records import (
     LG_NS,
     Reader,
+    Ref,
     local,
     namespace,
+    positions,
     read_group,
     read_student,
     read_teacher,
@@ -115,11 +117,17 @@ def parse_uwlr_stream(
     parser = _Parser(source, today)
     events = safe_xml.iterparse(_Counting(stream, progress), events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
     try:
+        depth = -1
         for event, element in events:
+            # Elements inside a record are read by the record's reader, not event by event.
             if event == "start":
-                parser.start(element)
+                depth += 1
+                if depth <= parser.record_depth:
+                    parser.start(element)
             else:
-                parser.end(element)
+                if depth <= parser.record_depth:
+                    parser.end(element)
+                depth -= 1
     except etree.XMLSyntaxError as error:
         # With entity resolution off, libxml2's own message is in the error log, not in msg.
         log = error.error_log.filter_from_fatals()  # type: ignore[attr-defined]  # missing from lxml-stubs
@@ -169,6 +177,7 @@ class _Parser:
     warnings: Warnings = field(default_factory=Warnings)
     stack: list[str] = field(default_factory=list)
     answer_depth: int | None = None
+    record_depth: int = 1_000_000  # depth of records once the answer is found
     bodies: int = 0
     kind: str | None = None
     seen_sections: list[str] = field(default_factory=list)
@@ -183,7 +192,7 @@ class _Parser:
     staff: dict[str, StaffRecord] = field(default_factory=dict)
     student_links: list[StudentLink] = field(default_factory=list)
     staff_links: list[StaffLink] = field(default_factory=list)
-    refs: list[tuple[str, str, str]] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
 
     def where(self, element: etree._Element) -> str:
         return at(self.source, element.sourceline, "/".join(self.stack))
@@ -208,6 +217,7 @@ class _Parser:
                 return
             self._answer(element, name, ns)
             self.answer_depth = 0
+            self.record_depth = 3
         elif self.stack[0] == "Envelope" and depth <= 2:
             self._in_envelope(element, depth, name, ns)
         elif self.answer_depth is None:
@@ -241,6 +251,7 @@ class _Parser:
                 return
             self._answer(element, name, ns)
             self.answer_depth = 2
+            self.record_depth = 5
 
     def _answer(self, element: etree._Element, name: str, ns: str | None) -> None:
         if ns is not None and ns.startswith(UWLR1):
@@ -357,7 +368,7 @@ class _Parser:
             self.staff[teacher.key] = teacher
 
     def _school(self, element: etree._Element) -> None:
-        reader = self.reader().open(element, "school", SCHOOL_ORDER)
+        reader = self.reader().open(element, "school", positions(SCHOOL_ORDER))
         self.school_at = reader.here()
         for name in SCHOOL_ORDER:
             value = reader.text(name)
@@ -442,13 +453,13 @@ class _Parser:
 
     def _check_references(self) -> None:
         kinds = {"groep": "class_group", "samengestelde_groep": "composite_group"}
-        for kind, key, where in self.refs:
+        for kind, key, line, path in self.refs:
             if kind == "vestiging":
                 if key not in self.locations:
                     raise ImportFailed(
                         f"the student refers to vestiging {key!r}, which is not "
                         "in <vestigingen>; expected a listed key",
-                        location=where,
+                        location=at(self.source, line, path),
                     )
                 continue
             group = self.groups.get(key)
@@ -456,5 +467,5 @@ class _Parser:
                 raise ImportFailed(
                     f"<{kind}> reference {key!r} points to no <{kind}> in "
                     "<groepen>; expected the key of a listed group",
-                    location=where,
+                    location=at(self.source, line, path),
                 )

@@ -8,7 +8,7 @@ countries of birth, pupil weights and postcodes are read past and never stored (
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from lxml import etree
@@ -32,6 +32,10 @@ from koppelvlak.roster.importers.values import (
 )
 
 LG_NS = "http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens"
+LG_PREFIX = "{" + LG_NS + "}"
+LG_PREFIX_LENGTH = len(LG_PREFIX)
+# A reference to check once the whole file is read: (kind, key, line, element path).
+Ref = tuple[str, str, object, str]
 
 NAME_ORDER = ("achternaam", "voorvoegsel", "voornamen", "voorletters-1", "roepnaam")
 NAME_LIMITS = {"achternaam": 200, "voorvoegsel": 10, "voornamen": 200, "voorletters-1": 10}
@@ -79,53 +83,83 @@ TEACHER_ORDER = (
     "mutatiedatum",
 )
 REPEATABLE = frozenset(["rol", "rolomschrijving"])
+
+
+def positions(order: tuple[str, ...]) -> dict[str, int]:
+    return {name: index for index, name in enumerate(order)}
+
+
 GROUP_ORDER = ("naam", "jaargroep", "omschrijving", "toevoegingen", "mutatiedatum")
+NOT_STORED_SET = frozenset(NOT_STORED)
+
+STUDENT_POSITIONS = positions(STUDENT_ORDER)
+TEACHER_POSITIONS = positions(TEACHER_ORDER)
+GROUP_POSITIONS = positions(GROUP_ORDER)
 
 
 def local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of a Clark-notation tag (string slicing: QName objects are slow)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def namespace(tag: object) -> str | None:
-    return etree.QName(tag).namespace if isinstance(tag, str) else None
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1 : tag.index("}")]
+    return None
 
 
-@dataclass
 class Reader:
     """Reads one record element: its children by name, with order, emptiness and repeats checked."""
 
-    source: str
-    warnings: Warnings
-    today: date
-    path: str = ""
-    children: dict[str, list[etree._Element]] = field(default_factory=dict)
-    element: etree._Element | None = None
+    __slots__ = ("children", "element", "path", "source", "today", "warnings")
 
-    def open(self, element: etree._Element, path: str, order: tuple[str, ...]) -> Reader:
-        reader = Reader(self.source, self.warnings, self.today, path, {}, element)
+    def __init__(
+        self,
+        source: str,
+        warnings: Warnings,
+        today: date,
+        path: str = "",
+        element: etree._Element | None = None,
+    ) -> None:
+        self.source = source
+        self.warnings = warnings
+        self.today = today
+        self.path = path
+        self.element = element
+        self.children: dict[str, etree._Element] = {}
+
+    def open(self, element: etree._Element, path: str, order: dict[str, int]) -> Reader:
+        reader = Reader(self.source, self.warnings, self.today, path, element)
+        children = reader.children
         last = -1
         out_of_order = False
         for child in element:
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 continue
-            name = local(child.tag)
-            if namespace(child.tag) != LG_NS:
+            if not tag.startswith(LG_PREFIX):
                 self.warnings.add(
-                    f"element <{name}> in another namespace ignored", self.where(child, path)
+                    f"element <{local(tag)}> in another namespace ignored",
+                    self.where(child, path),
                 )
                 continue
-            if name not in order:
+            name = tag[LG_PREFIX_LENGTH:]
+            index = order.get(name)
+            if index is None:
                 self.warnings.add(f"unknown element <{name}> ignored", self.where(child, path))
                 continue
-            if name in reader.children and name not in REPEATABLE:
+            if name in children:
+                if name in REPEATABLE:
+                    continue
                 raise ImportFailed(
                     f"<{name}> appears more than once; expected at most one",
                     location=self.where(child, f"{path}/{name}"),
                 )
-            reader.children.setdefault(name, []).append(child)
-            index = order.index(name)
-            out_of_order = out_of_order or index < last
-            last = max(last, index)
+            children[name] = child
+            if index < last:
+                out_of_order = True
+            else:
+                last = index
         if out_of_order:
             self.warnings.add("children out of schema order (tolerated)", self.where(element, path))
         return reader
@@ -136,19 +170,20 @@ class Reader:
     def here(self, name: str | None = None) -> str:
         assert self.element is not None
         if name and name in self.children:
-            node = self.children[name][0]
-            return at(self.source, node.sourceline, f"{self.path}/{name}")
+            return at(self.source, self.children[name].sourceline, f"{self.path}/{name}")
         return at(self.source, self.element.sourceline, self.path)
 
     def text(self, name: str, limit: int | None = None) -> str | None:
-        nodes = self.children.get(name)
-        if not nodes:
+        node = self.children.get(name)
+        if node is None:
             return None
-        value = (nodes[0].text or "").strip()
+        value = node.text
+        if value is not None:
+            value = value.strip()
         if not value:
             self.warnings.add(f"empty <{name}/> ignored", self.here(name))
             return None
-        if limit is not None:
+        if limit is not None and len(value) > limit:
             check_length(value, limit, where=self.here(name), what=f"<{name}>")
         return value
 
@@ -157,7 +192,10 @@ class Reader:
         if value is None:
             return None
         return parse_date(
-            value, where=self.here(name), what=f"<{name}>", not_after=self.today if past else None
+            value,
+            where=lambda: self.here(name),
+            what=f"<{name}>",
+            not_after=self.today if past else None,
         )
 
     def has(self, name: str) -> bool:
@@ -170,7 +208,9 @@ class Reader:
                 f'{what} has no key attribute; expected key="…"',
                 location=self.where(node, self.path),
             )
-        return check_length(value, 256, where=self.where(node, self.path), what=f"{what} key")
+        if len(value) > 256:
+            check_length(value, 256, where=self.where(node, self.path), what=f"{what} key")
+        return value
 
 
 @dataclass
@@ -201,14 +241,14 @@ def read_names(reader: Reader, what: str) -> Names:
 def read_group(reader: Reader, element: etree._Element, composite: bool) -> GroupRecord:
     tag = "samengestelde_groep" if composite else "groep"
     key = reader.key(element, f"<{tag}>")
-    r = reader.open(element, f"groepen/{tag}[@key={key!r}]", GROUP_ORDER)
+    r = reader.open(element, f"groepen/{tag}[@key={key!r}]", GROUP_POSITIONS)
     name = r.text("naam", 200)
     if name is None:
         reader.warnings.add(f"<{tag}> without <naam>: the key is used as name", r.here())
         name = key[:200]
     year_group = r.text("jaargroep")
     if year_group is not None:
-        check_code(year_group, YEAR_GROUPS, where=r.here("jaargroep"), what="jaargroep")
+        check_code(year_group, YEAR_GROUPS, where=lambda: r.here("jaargroep"), what="jaargroep")
     elif not composite:
         reader.warnings.add("<groep> without <jaargroep>", r.here())
     return GroupRecord(
@@ -224,32 +264,32 @@ def read_student(
     reader: Reader,
     element: etree._Element,
     links: list[StudentLink],
-    refs: list[tuple[str, str, str]],
+    refs: list[Ref],
 ) -> tuple[StudentRecord, bool]:
     """A student, its group links (collected in ``links``) and whether it lacked a LAS key."""
     eckid = element.get("eckid") or None
     keyless = not element.get("key") and eckid is not None
     key = eckid if keyless and eckid else reader.key(element, "<leerling>")
-    r = reader.open(element, f"leerlingen/leerling[@key={key!r}]", STUDENT_ORDER)
+    r = reader.open(element, f"leerlingen/leerling[@key={key!r}]", STUDENT_POSITIONS)
     if eckid is not None:
-        check_length(eckid, 256, where=r.here(), what="eckid")
+        check_length(eckid, 256, where=r.here, what="eckid")
     names = read_names(r, "<leerling>")
     sex = r.text("geslacht")
     if sex is not None:
         sex = SEX_CODES[
-            check_code(sex, frozenset(SEX_CODES), where=r.here("geslacht"), what="geslacht")
+            check_code(sex, frozenset(SEX_CODES), where=lambda: r.here("geslacht"), what="geslacht")
         ]
     year_group = r.text("jaargroep")
     if year_group is not None:
-        check_code(year_group, YEAR_GROUPS, where=r.here("jaargroep"), what="jaargroep")
+        check_code(year_group, YEAR_GROUPS, where=lambda: r.here("jaargroep"), what="jaargroep")
     if r.has("groep"):
-        node = r.children["groep"][0]
+        node = r.children["groep"]
         group_key = r.key(node, "<groep> reference")
         links.append(StudentLink(key, group_key))
-        refs.append(("groep", group_key, r.here("groep")))
+        refs.append(("groep", group_key, node.sourceline, f"{r.path}/groep"))
     if r.has("samengestelde_groepen"):
         seen: set[str] = set()
-        for node in r.children["samengestelde_groepen"][0]:
+        for node in r.children["samengestelde_groepen"]:
             if not isinstance(node.tag, str) or local(node.tag) != "samengestelde_groep":
                 continue
             group_key = r.key(node, "<samengestelde_groep> reference")
@@ -258,13 +298,14 @@ def read_student(
                 continue
             seen.add(group_key)
             links.append(StudentLink(key, group_key))
-            where = r.where(node, f"{r.path}/samengestelde_groepen/samengestelde_groep")
-            refs.append(("samengestelde_groep", group_key, where))
+            path = f"{r.path}/samengestelde_groepen/samengestelde_groep"
+            refs.append(("samengestelde_groep", group_key, node.sourceline, path))
     location_key = None
     if r.has("vestiging"):
-        location_key = r.key(r.children["vestiging"][0], "<vestiging> reference")
-        refs.append(("vestiging", location_key, r.here("vestiging")))
-    for name in NOT_STORED:
+        location_key = r.key(r.children["vestiging"], "<vestiging> reference")
+        node = r.children["vestiging"]
+        refs.append(("vestiging", location_key, node.sourceline, f"{r.path}/vestiging"))
+    for name in NOT_STORED if not NOT_STORED_SET.isdisjoint(r.children) else ():
         if r.has(name):
             reader.warnings.add(
                 f"<{name}> not stored (data minimisation: Koppelvlak keeps no national "
@@ -321,18 +362,18 @@ def read_teacher(
     reader: Reader,
     element: etree._Element,
     links: list[StaffLink],
-    refs: list[tuple[str, str, str]],
+    refs: list[Ref],
 ) -> StaffRecord:
     key = reader.key(element, "<leerkracht>")
     eckid = element.get("eckid") or None
-    r = reader.open(element, f"leerkrachten/leerkracht[@key={key!r}]", TEACHER_ORDER)
+    r = reader.open(element, f"leerkrachten/leerkracht[@key={key!r}]", TEACHER_POSITIONS)
     names = read_names(r, "<leerkracht>")
     codes, texts = _roles(r, element)
     if len(codes) > 1 or len(texts) > 1:
         reader.warnings.add("a teacher with several roles: the first <rol> is kept", r.here())
     if r.has("groepen"):
         seen: set[str] = set()
-        for node in r.children["groepen"][0]:
+        for node in r.children["groepen"]:
             if not isinstance(node.tag, str):
                 continue
             kind = local(node.tag)
@@ -349,7 +390,7 @@ def read_teacher(
             if role is not None:
                 check_length(role, 64, where=r.where(node, r.path), what="the roles in a group")
             links.append(StaffLink(key, group_key, role))
-            refs.append((kind, group_key, r.where(node, f"{r.path}/groepen/{kind}")))
+            refs.append((kind, group_key, node.sourceline, f"{r.path}/groepen/{kind}"))
     if r.has("toevoegingen"):
         reader.warnings.add(
             "<toevoegingen> ignored (no concrete UWLR type)", r.here("toevoegingen")
