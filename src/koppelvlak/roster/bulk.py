@@ -71,6 +71,16 @@ class Writer:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608  (names from our metadata; values are parameters)
         self._run(sql, [*map(_getter(columns), rows)])
 
+    def insert_tuples(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Rows of raw values in the order of ``columns``."""
+        if not rows:
+            return
+        marks = ", ".join([self.mark] * len(columns))
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608  (names from our metadata; values are parameters)
+        self._run(sql, rows)
+
     def update(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Rows of raw values with ``row_id`` plus the columns to set; one statement per shape."""
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}

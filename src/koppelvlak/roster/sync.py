@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Date, Table
 from sqlalchemy.orm import Session
 
 from koppelvlak.roster.bulk import Writer, as_json, raw
@@ -64,7 +64,7 @@ class Changes:
     now: datetime
     stamp: Any  # ``now`` as the driver stores it (Writer.stamp), for the bulk rows
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     # Change rows need unique ids, not unguessable ones: the run's id plus a counter.
     next_id: int = field(default_factory=lambda: uuid.uuid4().int)
 
@@ -75,30 +75,46 @@ class Changes:
         change: ChangeKind,
         fields: list[str] | None,
     ) -> None:
-        bucket = _COUNTED.get(kind)
+        bucket = _COUNTED[kind]
         if bucket is not None:
-            per_kind = self.counts.setdefault(bucket, {"added": 0, "changed": 0, "removed": 0})
-            per_kind[change.value] += 1
+            per_kind = self.counts.get(bucket)
+            if per_kind is None:
+                per_kind = self.counts[bucket] = {"added": 0, "changed": 0, "removed": 0}
+            per_kind[_CHANGE[change]] += 1
         self.next_id = (self.next_id + 1) & _MASK
         self.rows.append(
-            {
-                "id": f"{self.next_id:032x}",
-                "board_id": self.board_id,
-                "import_run_id": self.run_id,
-                "entity_kind": kind.value,
-                "entity_id": raw(entity_id),
-                "change_kind": change.value,
-                "changed_fields": as_json(fields),
-                "at": self.stamp,
-            }
+            (
+                f"{self.next_id:032x}",
+                self.board_id,
+                self.run_id,
+                _KIND[kind],
+                entity_id if type(entity_id) is str else raw(entity_id),
+                _CHANGE[change],
+                None if fields is None else as_json(fields),
+                self.stamp,
+            )
         )
 
     def flush(self, session: Session) -> None:
-        write_inserts(session, table_of(RosterChange), self.rows)
+        Writer(session).insert_tuples(table_of(RosterChange), _CHANGE_COLUMNS, self.rows)
         self.rows = []
 
 
-_COUNTED = {
+_CHANGE_COLUMNS = (
+    "id",
+    "board_id",
+    "import_run_id",
+    "entity_kind",
+    "entity_id",
+    "change_kind",
+    "changed_fields",
+    "at",
+)
+# Enum attribute access is slow in a 100,000-row loop; look the values up once.
+_KIND = {kind: kind.value for kind in EntityKind}
+_CHANGE = {change: change.value for change in ChangeKind}
+_COUNTED: dict[EntityKind, str | None] = {
+    EntityKind.GUARDIANSHIP: None,
     EntityKind.SCHOOL: "school",
     EntityKind.GROUP: "group",
     EntityKind.STUDENT: "student",
@@ -136,9 +152,7 @@ def sync_entities(
     live = {key: row[0] for key, row in existing.items() if row[1] is None}
     if part.mode is Mode.KEEP:
         return live
-    record_fields = tuple(name for name in spec.fields if name not in spec.extra)
-    getter = operator.attrgetter(*record_fields) if len(record_fields) > 1 else None
-    extra_values = tuple(raw(spec.extra[name]) for name in spec.fields if name in spec.extra)
+    values_of = _values_of(spec)
     new_id = StableIds(*spec.id_parts)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -147,9 +161,7 @@ def sync_entities(
     for record in part.records:
         key = record.key
         seen.add(key)
-        values = (
-            tuple(map(raw, getter(record))) if getter else (raw(getattr(record, record_fields[0])),)
-        ) + extra_values
+        values = values_of(record)
         old = existing.get(key)
         if old is None:
             row_id = new_id(key)
@@ -186,6 +198,29 @@ def sync_entities(
     write_inserts(session, spec.table, inserts)
     write_updates(session, spec.table, updates + removals)
     return live
+
+
+def _values_of(spec: EntitySpec) -> Callable[[Any], tuple[Any, ...]]:
+    """A function from a record to its raw values in the order of ``spec.fields``."""
+    record_fields = tuple(name for name in spec.fields if name not in spec.extra)
+    getter = operator.attrgetter(*record_fields)
+    extra_values = tuple(raw(spec.extra[name]) for name in spec.fields if name in spec.extra)
+    # Only date fields need converting to raw values; the other record fields are text.
+    dates = [i for i, name in enumerate(record_fields) if isinstance(spec.table.c[name].type, Date)]
+    if len(record_fields) == 1:
+        return lambda record: (raw(getter(record)), *extra_values)
+
+    def values_of(record: Any) -> tuple[Any, ...]:
+        if not dates:
+            return getter(record) + extra_values
+        found = list(getter(record))
+        for index in dates:
+            day = found[index]
+            if day is not None:
+                found[index] = day.isoformat()
+        return (*found, *extra_values)
+
+    return values_of
 
 
 def student_removal(

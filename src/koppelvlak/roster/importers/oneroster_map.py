@@ -454,14 +454,17 @@ def _school_snapshot(build: _Build, school: _School, modes: dict[str, Mode]) -> 
                 location="roles.csv",
             )
     agents: list[GuardianLink] = []
+    named_by_student: dict[str, set[str]] = defaultdict(set)  # guardian → students naming it
+    for student in school.students:
+        for agent in build.users[student]["agentSourcedIds"].split(","):
+            if agent:
+                named_by_student[agent].add(student)
     for guardian, orgs in build.guardian_schools.items():
         if school.key not in orgs:
             continue
         relation = next(role for org, role in build.roles[guardian] if org == school.key)
         children = {c for c in build.users[guardian]["agentSourcedIds"].split(",") if c}
-        children |= {
-            s for s in school.students if guardian in build.users[s]["agentSourcedIds"].split(",")
-        }
+        children |= named_by_student.get(guardian, set())
         agents += [
             GuardianLink(guardian, child, relation)
             for child in sorted(children)

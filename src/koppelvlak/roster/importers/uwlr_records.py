@@ -91,6 +91,7 @@ def positions(order: tuple[str, ...]) -> dict[str, int]:
 
 GROUP_ORDER = ("naam", "jaargroep", "omschrijving", "toevoegingen", "mutatiedatum")
 NOT_STORED_SET = frozenset(NOT_STORED)
+SEX_CODE_SET = frozenset(SEX_CODES)
 
 STUDENT_POSITIONS = positions(STUDENT_ORDER)
 TEACHER_POSITIONS = positions(TEACHER_ORDER)
@@ -277,7 +278,7 @@ def read_student(
     sex = r.text("geslacht")
     if sex is not None:
         sex = SEX_CODES[
-            check_code(sex, frozenset(SEX_CODES), where=lambda: r.here("geslacht"), what="geslacht")
+            check_code(sex, SEX_CODE_SET, where=lambda: r.here("geslacht"), what="geslacht")
         ]
     year_group = r.text("jaargroep")
     if year_group is not None:
