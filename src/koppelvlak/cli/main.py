@@ -8,6 +8,7 @@ import sys
 import typer
 
 from koppelvlak import __version__
+from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import import_cmd as import_commands
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(audit_commands.app, name="audit")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
 app.add_typer(import_commands.app, name="import")
