@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from koppelvlak.db import make_engine, session_factory
 from koppelvlak.roster.models import ImportRun, Student
-from tests.roster.conftest import STUDENTS, uwlr
+from tests.roster.conftest import CATALYST, STUDENTS, uwlr
+from tests.roster.oneroster_package import write_package
 from tests.support.server import koppelvlak_env, run_cli
 
 
@@ -141,3 +142,33 @@ class TestPlainOutput:
         assert result.returncode == 0
         assert "--board" in result.stdout
         assert "--json" in result.stdout
+
+
+class TestOneRosterCommand:
+    def test_a_package_folder_imports_and_names_its_board_itself(
+        self, env: dict[str, str], tmp_path: Path
+    ) -> None:
+        package = write_package(tmp_path / "package")
+        result = run_cli("import", "oneroster", str(package), "--json", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["outcome"] == "ok"
+        assert document["counts"]["guardian"] == {
+            "added": 1,
+            "changed": 0,
+            "removed": 0,
+            "total": 1,
+        }
+
+    def test_the_catalyst_sample_is_refused_in_a_few_lines(
+        self, env: dict[str, str], tmp_path: Path
+    ) -> None:
+        result = run_cli("import", "oneroster", str(CATALYST), env=env, cwd=tmp_path)
+        assert result.returncode == 1
+        lines = result.stderr.splitlines()
+        assert lines[0] == "error: the import was refused; nothing changed:"
+        assert lines[1] == (
+            "  manifest.csv, line 21: file.scoreScales is ''; expected bulk, delta or absent"
+        )
+        assert lines[-1] == "  and 10 more"
+        assert len(lines) == 10

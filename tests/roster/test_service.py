@@ -268,3 +268,30 @@ class TestOneRosterImport:
         assert isinstance(result, ImportFailed)
         assert dump(session) == before
         assert last_run(session).error == "\n".join(result.problems)
+
+    def test_a_delta_that_refers_to_an_unknown_person_is_rolled_back_whole(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        bulk = write_package(tmp_path / "bulk")
+        import_snapshot(session, lambda: parse_oneroster(bulk, today=TODAY), None)
+        before = dump(session)
+        delta = write_package(
+            tmp_path / "delta",
+            {
+                "users": [{**OR_ROWS["users"][0], "familyName": "Changed"}],
+                "roles": [],
+                "demographics": [],
+                "classes": [],
+                "orgs": OR_ROWS["orgs"],
+                "enrollments": [
+                    {**OR_ROWS["enrollments"][0], "sourcedId": "e9", "userSourcedId": "stranger"}
+                ],
+            },
+            mode="delta",
+        )
+        result = import_snapshot(session, lambda: parse_oneroster(delta, today=TODAY), None)
+        assert str(result) == (
+            "a student membership refers to 'stranger', which is not a live record of this "
+            "school; expected a known key"
+        )
+        assert dump(session) == before
