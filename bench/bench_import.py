@@ -164,14 +164,15 @@ def main() -> None:
             "| database | input | full import s (CPU s) | peak MB | re-sync s (CPU s) | peak MB |"
         )
         print("| --- | --- | ---: | ---: | ---: | ---: |")
-        for backend in backends:
-            for kind, paths in (("uwlr", files), ("oneroster", [package])):
+        for kind, paths in (("uwlr", files), ("oneroster", [package])):
+            for backend in backends:
                 full, again = [], []
                 for _ in range(arguments.runs):
                     url = fresh_database(backend, workdir, arguments.postgres)
                     try:
                         full.append(measure(url, kind, paths))
                         again.append(measure(url, kind, paths))
+                        print(backend, kind, full[-1], again[-1], file=sys.stderr, flush=True)
                         assert again[-1]["changes"] == 0, "a re-sync of the same files changed rows"
                     finally:
                         drop_database(url, arguments.postgres)
@@ -180,9 +181,9 @@ def main() -> None:
                     return statistics.median(row[key] for row in rows)
 
                 print(
-                    f"| {backend} | {kind} | {med(full, 'seconds'):.2f} | "
-                    f"{med(full, 'peak_mb'):.0f} | {med(again, 'seconds'):.2f} | "
-                    f"{med(again, 'peak_mb'):.0f} |",
+                    f"| {backend} | {kind} | {med(full, 'seconds'):.1f} ({med(full, 'cpu'):.1f}) | "
+                    f"{med(full, 'peak_mb'):.0f} | {med(again, 'seconds'):.1f} "
+                    f"({med(again, 'cpu'):.1f}) | {med(again, 'peak_mb'):.0f} |",
                     flush=True,
                 )
 

@@ -22,6 +22,12 @@ FAULT = (
     b"</s:Fault></s:Body></s:Envelope>"
 )
 
+NO_CHANGES = (
+    b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+    b'<leerlinggegevens_antwoord xmlns="http://www.edustandaard.nl/leerresultaten/2/'
+    b'leerlinggegevens"><geenwijzigingen/></leerlinggegevens_antwoord></s:Body></s:Envelope>'
+)
+
 
 class FakeLas:
     """A LAS that answers every POST with one prepared SOAP answer and remembers the requests."""
@@ -29,6 +35,7 @@ class FakeLas:
     def __init__(self) -> None:
         self.answer = uwlr(envelope=True)
         self.status = 200
+        self.honours_since = False
         self.requests: list[tuple[str | None, bytes]] = []
 
 
@@ -40,11 +47,14 @@ def las() -> Iterator[tuple[FakeLas, str]]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append((self.headers.get("SOAPAction"), body))
+            answer = state.answer
+            if state.honours_since and b"laatstontvangengegevens" in body:
+                answer = NO_CHANGES
             self.send_response(state.status)
             self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(state.answer)))
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(state.answer)
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: object) -> None:
             return
@@ -147,3 +157,35 @@ class TestPull:
         code, document = sync(url, env)
         assert code == 1
         assert document["error"] == "the LAS answered HTTP 404; expected 200 with a UWLR answer"
+
+
+class TestChangesSince:
+    def test_a_second_pull_asks_for_changes_since_the_first_and_accepts_no_changes(
+        self, las: tuple[FakeLas, str], env: dict[str, str]
+    ) -> None:
+        state, url = las
+        state.honours_since = True
+        sync(url, env)
+        code, document = sync(url, env)
+        assert code == 0
+        assert document["warnings"] == [
+            f"{url}: the LAS answered <geenwijzigingen/>: nothing to change"
+        ]
+        first = etree.fromstring(state.requests[0][1]).find(f".//{LG}laatstontvangengegevens")
+        second = etree.fromstring(state.requests[1][1]).findtext(f".//{LG}laatstontvangengegevens")
+        assert first is None
+        assert second is not None
+        assert second.endswith("Z")
+
+    def test_full_asks_for_everything_again(
+        self, las: tuple[FakeLas, str], env: dict[str, str]
+    ) -> None:
+        state, url = las
+        state.honours_since = True
+        sync(url, env)
+        code, document = sync(url, env, "--full")
+        assert code == 0
+        assert b"laatstontvangengegevens" not in state.requests[1][1]
+        counts = document["counts"]
+        assert isinstance(counts, dict)
+        assert counts["student"]["total"] == 2

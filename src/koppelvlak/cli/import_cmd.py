@@ -114,7 +114,13 @@ def run_import(
             progress.add_task("updating the roster", total=None)
             with runtime.unit_of_work() as session:
                 report = apply_snapshot(
-                    session, snapshot, board_code=board, today=today(), started_at=started
+                    session,
+                    snapshot,
+                    board_code=board,
+                    today=today(),
+                    started_at=started,
+                    source=source,
+                    source_kind=kind,
                 )
     except Exception as error:  # every failure is recorded, then shown as one line
         problem = error if isinstance(error, KoppelvlakError) else _unexpected(error)

@@ -31,14 +31,29 @@ def sync(
         None, "--school-year", help="School year such as 2025-2026; default the current one."
     ),
     board: str | None = typer.Option(None, "--board", help=BOARD_HELP),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="Ask for all data even if an earlier pull succeeded (default: ask for changes "
+        "since the last successful pull; the LAS may answer that nothing changed).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Pull one school from a LAS (UWLR HaalLeerlinggegevens) and sync the roster."""
 
+    source = f"{uwlr_url} ({school}{location})"
+
     def parse(progress: Callable[[int], None]) -> Snapshot:
         from koppelvlak.kit.clock import today
         from koppelvlak.roster.demo import school_year_of
+        from koppelvlak.roster.service import last_successful_run
         from koppelvlak.roster.uwlr_client import PullRequest, pull
+        from koppelvlak.runtime import Runtime
+
+        since = None
+        if not full:
+            with Runtime.from_settings().unit_of_work() as session:
+                since = last_successful_run(session, "uwlr-pull", source)
 
         request = PullRequest(
             url=uwlr_url,
@@ -48,7 +63,8 @@ def sync(
             brin=school,
             location_code=location,
             school_year=school_year or school_year_of(today()),
+            since=since,
         )
         return pull(request, today=today(), progress=progress)
 
-    run_import("uwlr-pull", uwlr_url, parse, board=board, as_json=as_json, total=None)
+    run_import("uwlr-pull", source, parse, board=board, as_json=as_json, total=None)

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
-from koppelvlak.kit.clock import utcnow
+from koppelvlak.kit.clock import as_utc, utcnow
 from koppelvlak.roster import repository
 from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
@@ -126,6 +126,8 @@ def apply_snapshot(
     board_code: str | None,
     today: date,
     started_at: datetime | None = None,
+    source: str | None = None,
+    source_kind: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Bring the board in step with the snapshot (flushes, never commits)."""
@@ -137,8 +139,8 @@ def apply_snapshot(
             id=run_id,
             board_id=board_id,
             started_at=started_at or now,
-            source=snapshot.source,
-            source_kind=snapshot.source_kind,
+            source=(source or snapshot.source)[:1000],
+            source_kind=source_kind or snapshot.source_kind,
             outcome=ImportOutcome.OK,
         )
     )
@@ -163,6 +165,21 @@ def apply_snapshot(
         )
     )
     return ImportReport(run_id, board_id, counts, snapshot.warnings)
+
+
+def last_successful_run(session: Session, source_kind: str, source: str) -> datetime | None:
+    """When the last import of this exact source succeeded (for UWLR's laatstontvangengegevens)."""
+    started = session.scalar(
+        select(ImportRun.started_at)
+        .where(
+            ImportRun.source_kind == source_kind,
+            ImportRun.source == source,
+            ImportRun.outcome == ImportOutcome.OK,
+        )
+        .order_by(ImportRun.started_at.desc())
+        .limit(1)
+    )
+    return None if started is None else as_utc(started)
 
 
 def record_refused(

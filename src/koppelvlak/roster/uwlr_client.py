@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 from lxml import etree
@@ -34,6 +34,8 @@ class PullRequest:
     location_code: str
     school_year: str
     xsd_version: str = "2.2"
+    # laatstontvangengegevens: the LAS may then answer <geenwijzigingen/> when nothing changed.
+    since: datetime | None = None
 
 
 def request_body(request: PullRequest) -> bytes:
@@ -56,6 +58,9 @@ def request_body(request: PullRequest) -> bytes:
         ("xsdversie", request.xsd_version),
     ):
         etree.SubElement(verzoek, f"{{{LG}}}{name}").text = value
+    if request.since is not None:
+        stamp = request.since.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+        etree.SubElement(verzoek, f"{{{LG}}}laatstontvangengegevens").text = stamp + "Z"
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
