@@ -1,7 +1,7 @@
 """Import history (import_run), the roster change log (roster_change) and extra source fields.
 
 Revision ID: 0002_import
-Revises: 0004_audit
+Revises: 0003b_admin_tokens
 Create Date: 2026-11-23 15:41:22.181446
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_import"
-down_revision: str | None = "0004_audit"
+down_revision: str | None = "0003b_admin_tokens"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
