@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service
 from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
-from koppelvlak.audit.ledger import GENESIS, Header, entry_hash
+from koppelvlak.audit.ledger import GENESIS, Header, entry_hash, timestamp
 from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
 from koppelvlak.audit.reports import BreakKind, ChainReport
 from koppelvlak.audit.values import Channel
@@ -160,14 +160,15 @@ class TestTampering:
         entry = session.execute(
             select(Entry).where(Entry.board_id == chain, Entry.sequence == 2)
         ).scalar_one()
+        other_provider = uuid.uuid4()
         forged = Header(
-            entry.id,
-            entry.board_id,
+            entry.id.hex,
+            entry.board_id.hex,
             entry.sequence,
-            entry.recorded_at,
-            uuid.uuid4(),  # another provider
-            entry.connection_id,
-            entry.channel,
+            timestamp(entry.recorded_at),
+            other_provider.hex,
+            entry.connection_id.hex,
+            entry.channel.value,
             entry.endpoint,
             entry.response_digest,
             entry.previous_hash,
@@ -176,7 +177,7 @@ class TestTampering:
         session.execute(
             update(Entry)
             .where(Entry.id == entry.id)
-            .values(provider_id=forged.provider_id, entry_hash=entry_hash(forged))
+            .values(provider_id=other_provider, entry_hash=entry_hash(forged))
         )
         broken = _chain(session, chain).broken
         assert broken is not None
