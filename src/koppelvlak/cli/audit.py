@@ -40,7 +40,7 @@ def verify(
     task = bar.add_task("verifying the ledger", start=False)
 
     def progress(done: int, total: int) -> None:
-        if total < PROGRESS_FROM:
+        if total < PROGRESS_FROM or not err.is_terminal:
             return
         if not bar.live.is_started:
             bar.start()
