@@ -271,7 +271,3 @@ def erase_payloads(
         .values(person_id=None, salt=None, erased_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-
-
-def count_entries(session: Session, board_id: uuid.UUID) -> int:
-    return int(session.scalar(select(func.count()).where(Entry.board_id == board_id)) or 0)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service
@@ -95,6 +95,15 @@ class TestRecording:
         assert raised.value.detail.startswith(
             "the disclosure could not be recorded, so nothing was sent: "
         )
+
+    def test_a_failed_commit_inside_ledger_writes_is_a_503_ledger_failure(
+        self, session: Session
+    ) -> None:
+        with (
+            pytest.raises(LedgerUnavailable, match=r"^the disclosure could not be recorded"),
+            service.ledger_writes(),
+        ):
+            session.execute(text("SELECT * FROM no_such_table"))
 
     def test_the_recording_time_is_the_given_moment_in_utc(
         self, session: Session, board: Board
