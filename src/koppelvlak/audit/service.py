@@ -45,9 +45,7 @@ def ledger_writes() -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as error:
-        raise LedgerUnavailable(
-            f"the disclosure could not be recorded, so nothing was sent: {short_reason(error)}"
-        ) from error
+        raise LedgerUnavailable(short_reason(error)) from error
 
 
 def record(session: Session, disclosure: Disclosure, at: datetime | None = None) -> LedgerReceipt:

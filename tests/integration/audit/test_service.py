@@ -92,15 +92,14 @@ class TestRecording:
             service.record(session, unknown_board)
         assert raised.value.status == 503
         assert raised.value.title == "Disclosure ledger unavailable"
-        assert raised.value.detail.startswith(
-            "the disclosure could not be recorded, so nothing was sent: "
-        )
+        assert raised.value.detail == "the disclosure could not be recorded, so nothing was sent"
+        assert "foreign key" in raised.value.reason.lower()  # kept for the logs
 
     def test_a_failed_commit_inside_ledger_writes_is_a_503_ledger_failure(
         self, session: Session
     ) -> None:
         with (
-            pytest.raises(LedgerUnavailable, match=r"^the disclosure could not be recorded"),
+            pytest.raises(LedgerUnavailable, match=r"^the disclosure could not be recorded, so"),
             service.ledger_writes(),
         ):
             session.execute(text("SELECT * FROM no_such_table"))
