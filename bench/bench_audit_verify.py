@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import secrets
 import statistics
 import subprocess
@@ -44,21 +45,43 @@ ATTRIBUTES = frozenset(
 )
 
 
-def _database(kind: str, workdir: Path) -> str:
+def _database(kind: str, workdir: Path, name: str) -> tuple[str, bool]:
+    """The URL of the benchmark database and whether it already holds a filled ledger."""
     if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
+        path = workdir / f"{name}.db"
+        url = f"sqlite:///{path}"
+        return url, path.exists() and _filled(url)
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(False)
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "kv_bench_audit" WITH (FORCE)'))
-        connection.execute(text('CREATE DATABASE "kv_bench_audit"'))
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(POSTGRES_URL).set(database="kv_bench_audit").render_as_string(False)
+    return url, bool(exists) and _filled(url)
 
 
-def _drop_postgres() -> None:
+def _filled(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.execute(text("SELECT count(*) FROM audit_chain")).scalar())
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _drop(kind: str, workdir: Path, name: str) -> None:
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{workdir / name}.db{suffix}").unlink(missing_ok=True)
+        return
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "kv_bench_audit" WITH (FORCE)'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -134,20 +157,33 @@ def fill(engine: Engine, entries: int, people: int) -> None:
             connection.execute(text("ANALYZE"))
 
 
-def time_verify(url: str, workdir: Path, runs: int) -> list[float]:
+def time_verify(url: str, workdir: Path, runs: int, workers: int) -> list[tuple[float, float]]:
+    """(wall seconds, CPU seconds of the verify process and its workers) per run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELVLAK_")}
     env.update(KOPPELVLAK_DATABASE_URL=url, KOPPELVLAK_KEY_FILE=str(workdir / "keys.json"))
     timings = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "koppelvlak.cli.main", "audit", "verify"],
+            [
+                sys.executable,
+                "-m",
+                "koppelvlak.cli.main",
+                "audit",
+                "verify",
+                "--workers",
+                str(workers),
+            ],
             env=env,
             capture_output=True,
             text=True,
             check=False,
         )
-        timings.append(time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        timings.append((wall, cpu))
         if result.returncode != 0 or not result.stdout.startswith("ledger intact"):
             raise SystemExit(f"verify failed: {result.stdout}{result.stderr}")
     return timings
@@ -158,37 +194,49 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=1, help="people per entry")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workers", default="1,2", help="worker counts to time, e.g. 1,2")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kv-bench-audit"
+    )
+    parser.add_argument("--drop", action="store_true", help="remove the databases afterwards")
     arguments = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
+    workdir = arguments.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = f"kv_bench_audit_{arguments.entries}_{arguments.people}"
     results = []
-    with tempfile.TemporaryDirectory(prefix="kv-bench-audit-") as folder:
-        workdir = Path(folder)
-        for kind in kinds:
-            url = _database(kind, workdir)
+    for kind in kinds:
+        url, filled = _database(kind, workdir, name)
+        fill_seconds = None
+        if not filled:
             engine = make_engine(url)
             upgrade(engine)
             print(f"{kind}: filling {arguments.entries:,} entries", file=sys.stderr)
             started = time.perf_counter()
             fill(engine, arguments.entries, arguments.people)
-            fill_seconds = time.perf_counter() - started
+            fill_seconds = round(time.perf_counter() - started, 1)
             engine.dispose()
-            timings = time_verify(url, workdir, arguments.runs)
-            median = statistics.median(timings)
+        for workers in [int(w) for w in arguments.workers.split(",")]:
+            timings = time_verify(url, workdir, arguments.runs, workers)
+            median = statistics.median(wall for wall, _ in timings)
             results.append(
                 {
                     "database": kind,
                     "entries": arguments.entries,
                     "people_per_entry": arguments.people,
-                    "fill_s": round(fill_seconds, 1),
-                    "verify_runs_s": [round(t, 2) for t in timings],
+                    "workers": workers,
+                    "fill_s": fill_seconds,
+                    "verify_runs_s": [round(wall, 2) for wall, _ in timings],
                     "verify_median_s": round(median, 2),
+                    "client_cpu_median_s": round(statistics.median(c for _, c in timings), 2),
                     "entries_per_s": round(arguments.entries / median),
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
                 }
             )
             print(json.dumps(results[-1]), file=sys.stderr)
-            if kind == "postgresql":
-                _drop_postgres()
+        if arguments.drop:
+            _drop(kind, workdir, name)
     print(
         json.dumps(
             {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "results": results},
