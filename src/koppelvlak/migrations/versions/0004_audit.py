@@ -1,7 +1,7 @@
 """audit ledger: chain heads, entries, payloads, subjects
 
 Revision ID: 0004_audit
-Revises: 0001_roster
+Revises: 0003_providers
 Create Date: 2026-11-23 15:43:10.915015
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_audit"
-down_revision: str | None = "0001_roster"
+down_revision: str | None = "0003_providers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
