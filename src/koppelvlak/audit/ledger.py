@@ -274,20 +274,20 @@ def _diagnose(
 ) -> Break:
     sequence = row.sequence
     where = (board_id, sequence, uuid.UUID(row.entry_id))
+    before = f"entry {sequence - 1}" if sequence > 1 else "the start of the chain"
     if not linked:
         predecessor = locate(row.previous_hash)
         if predecessor is not None and predecessor != sequence - 1:
             return Break(
                 *where,
                 BreakKind.REORDERED,
-                f"it follows the entry now at sequence {predecessor}, not {sequence - 1}",
+                f"it follows the entry now at sequence {predecessor}, not {before}",
             )
         if intact:
             return Break(
                 *where,
                 BreakKind.CHANGED,
-                f"it does not follow from entry {sequence - 1}: "
-                "that entry or this link was changed",
+                f"it does not follow from {before}: that entry or this link was changed",
             )
         return Break(
             *where,

@@ -285,7 +285,7 @@ class TestTampering:
             third,
             BreakKind.REORDERED,
         )
-        assert broken.detail == "it follows the entry now at sequence 3, not 1"
+        assert broken.detail == "it follows the entry now at sequence 3, not entry 1"
 
     def test_a_deleted_payload_row_is_named(self, session: Session, chain: uuid.UUID) -> None:
         entry_id = _entry_id(session, chain, 2)
