@@ -4,6 +4,9 @@ Each entry's hash and payload can be checked on their own; only the links betwee
 need joining, which the parent does in chain order, so the first break is still the first.
 Workers open their own connections and therefore see committed data only: this is for
 ``koppelvlak audit verify``, not for a transaction that has just written entries (ADR 0030).
+They are *spawned*, not forked: forking a process that runs threads (a test runner, a web
+server) can leave the child holding a lock no thread will release. A worker that dies
+fails the run with ``BrokenProcessPool`` instead of hanging it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -92,14 +96,27 @@ def verify_in_stretches(
             board_id, entries, erased_subjects, erased_payloads, broken, GENESIS, previous
         )
 
-    with multiprocessing.get_context().Pool(
-        workers, initializer=_start_worker, initargs=(url,)
-    ) as pool:
-        for stretch, part in zip(parts, pool.imap(_verify_stretch, parts), strict=True):
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(url,),
+    )
+    try:
+        for stretch, part in zip(parts, pool.map(_verify_stretch, parts), strict=True):
             if part.first_previous is not None and part.first_previous != previous:
                 # The stretch does not join the one before: diagnose its first entry here.
                 joint = _walk(session, replace(stretch, last=stretch.first), previous)
-                return result(joint.broken)
+                return result(
+                    joint.broken
+                    or Break(
+                        board_id,
+                        stretch.first,
+                        None,
+                        BreakKind.CHANGED,
+                        "the chain changed while it was being verified",
+                    )
+                )
             entries += part.entries
             erased_subjects += part.erased_subjects
             erased_payloads += part.erased_payloads
@@ -112,4 +129,6 @@ def verify_in_stretches(
                 )
             previous = part.last_hash
             progress(part.entries)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after a break, skip the stretches left
     return result(None)

@@ -75,10 +75,6 @@ def add_entry(
         session.execute(insert(Subject), list(subjects))
 
 
-def board_code(session: Session, board_id: uuid.UUID) -> str | None:
-    return session.scalar(select(Board.code).where(Board.id == board_id))
-
-
 def board_id_for_code(session: Session, code: str) -> uuid.UUID | None:
     return session.scalar(select(Board.id).where(Board.code == code))
 
