@@ -119,6 +119,11 @@ def _scope_sentence(connection: ConnectionFacts) -> str:
     return "not at the connection's school"
 
 
+def is_released(connection: ConnectionFacts, person: PersonFacts, on: date) -> bool:
+    """``decide_person(...).released``, by the same rules, without the per-attribute decisions."""
+    return _person_reason(connection, person, on)[0] is Reason.RELEASED
+
+
 def decide_person(connection: ConnectionFacts, person: PersonFacts, on: date) -> PersonDecision:
     """Whether this person is released, and each dataset attribute's decision."""
     reason, detail = _person_reason(connection, person, on)

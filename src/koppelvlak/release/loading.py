@@ -32,8 +32,9 @@ from koppelvlak.release.values import PersonKind
 from koppelvlak.roster.models import School
 
 
-def _alive(stamp: datetime | None, moment: datetime) -> bool:
-    return stamp is None or as_utc(stamp) > moment
+def _alive(value: datetime | str | None, moment: datetime) -> bool:
+    """Not removed by ``moment``; people's removal stamps come raw (SQLite text), most are None."""
+    return value is None or stamp(value) > moment
 
 
 def connection_facts(
@@ -88,6 +89,8 @@ class SchoolRead:
     consents: dict[Key, list[tuple[str, datetime]]] = field(default_factory=dict)
     group_year: dict[Key, str | None] = field(default_factory=dict)
     timed_memberships: set[Key] = field(default_factory=set)  # students with a removal stamp
+    # Group ids of each student without a timed membership: the same set at every moment.
+    group_sets: dict[Key, frozenset[Key]] = field(default_factory=dict)
 
 
 def read_school(
@@ -113,16 +116,25 @@ def read_school(
         read.students = repository.students(
             session, board, person_school, cutoff, wanted, person_ids=person_ids
         )
-        groups_of: dict[Key, list[tuple[Key, datetime | None]]] = defaultdict(list)
-        for student_id, group_id, removed_at in (
+        rows = (
             repository.student_memberships(session, board, school_id, cutoff, person_ids=person_ids)
             if memberships
             else ()
-        ):
-            groups_of[student_id].append((group_id, removed_at))
+        )
+        ids_of: dict[Key, list[Key]] = defaultdict(list)
+        timed = read.timed_memberships
+        for student_id, group_id, removed_at in rows:
+            ids_of[student_id].append(group_id)
             if removed_at is not None:
-                read.timed_memberships.add(student_id)
+                timed.add(student_id)
+        # Only students with a removal stamp need their memberships one by one, with the stamp.
+        groups_of: dict[Key, list[tuple[Key, datetime | None]]] = defaultdict(list)
+        for student_id, group_id, removed_at in rows if timed else ():
+            if student_id in timed:
+                removed = stamp(removed_at) if removed_at is not None else None
+                groups_of[student_id].append((group_id, removed))
         read.student_groups = groups_of
+        read.group_sets = {s: frozenset(g) for s, g in ids_of.items() if s not in timed}
     if "staff" in facts.entity_types or everyone:
         read.staff = repository.staff(
             session, board, person_school, cutoff, wanted, person_ids=person_ids
@@ -133,7 +145,8 @@ def read_school(
             if memberships
             else ()
         ):
-            staff_of[staff_id].append((group_id, removed_at, role))
+            removed = stamp(removed_at) if removed_at is not None else None
+            staff_of[staff_id].append((group_id, removed, role))
         read.staff_groups = staff_of
     read.groups = repository.groups(session, board, school_id, cutoff)
     read.group_year = {row[0]: row[2] for row in read.groups}
@@ -185,11 +198,12 @@ _NO_GROUPS: frozenset[Key] = frozenset()
 
 def _groups_at(read: SchoolRead, person_id: Key, moment: datetime) -> frozenset[Key]:
     """The person's groups at ``moment``; most memberships have no removal stamp at all."""
+    untimed = read.group_sets.get(person_id)
+    if untimed is not None:
+        return untimed
     memberships = read.student_groups.get(person_id)
     if not memberships:
         return _NO_GROUPS
-    if person_id not in read.timed_memberships:
-        return frozenset(g for g, _removed in memberships)
     return frozenset(g for g, removed in memberships if _alive(removed, moment))
 
 
@@ -250,7 +264,7 @@ def left_at(
     """The latest change in (since, at] that can explain why this person left, else ``at``."""
     since, at = as_utc(since), as_utc(at)
     stamps: list[datetime] = []
-    candidates: list[datetime | None] = [row[2]]
+    candidates: list[datetime | None] = [stamp(row[2]) if row[2] is not None else None]
     memberships = (
         read.student_groups.get(facts.person_id, [])
         if facts.kind is PersonKind.STUDENT

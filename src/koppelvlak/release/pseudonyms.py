@@ -8,9 +8,11 @@ the same values as ``pseudonym`` but keys the HMAC with the provider part once p
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 
 from koppelvlak.kit.crypto import keyed_digest
+from koppelvlak.release.keys import Key, as_uuid, canonical
 
 
 def pseudonym(key: bytes, provider_id: uuid.UUID, internal_id: uuid.UUID) -> str:
@@ -45,3 +47,37 @@ class Pseudonymiser:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
+
+
+# Pseudonyms already computed in this process, per (key fingerprint, provider): raw internal id
+# -> (UUID, pseudonym). A pseudonym never changes for a given key, provider and id, so a paged
+# or repeated release reuses it instead of hashing again. Bounded: a provider's map is dropped
+# whole when the cache holds more than _CACHE_LIMIT ids (a board has at most some 100,000).
+_CACHE_LIMIT = 500_000
+_cache: dict[tuple[bytes, uuid.UUID], dict[Key, tuple[uuid.UUID, str]]] = {}
+_cache_lock = threading.Lock()
+
+
+class CachedPseudonyms:
+    """``Pseudonymiser`` over raw ids that remembers each id's UUID and pseudonym."""
+
+    def __init__(self, key: bytes, provider_id: uuid.UUID) -> None:
+        self._hash = Pseudonymiser(key, provider_id)
+        fingerprint = hashlib.sha256(b"koppelvlak-pseudonym-cache\0" + key).digest()
+        with _cache_lock:
+            if sum(len(known) for known in _cache.values()) > _CACHE_LIMIT:
+                _cache.clear()
+            self._known = _cache.setdefault((fingerprint, provider_id), {})
+
+    def __call__(self, raw: Key) -> tuple[uuid.UUID, str]:
+        """The id as a UUID and its pseudonym."""
+        found = self._known.get(raw)
+        if found is None:
+            found = self._known[raw] = (as_uuid(raw), self._hash(canonical(raw)))
+        return found
+
+
+def forget() -> None:
+    """Empty the process's pseudonym cache (benchmarks measure a first release with it)."""
+    with _cache_lock:
+        _cache.clear()

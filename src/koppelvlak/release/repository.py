@@ -69,6 +69,19 @@ def raw(column: Any) -> Any:
     return type_coerce(column, String())
 
 
+def _rows(session: Session, query: Any) -> Sequence[tuple[Any, ...]]:
+    """The DBAPI cursor's own tuples, without building a SQLAlchemy ``Row`` per row.
+
+    Only for queries whose every column needs no result processing (``raw`` columns and plain
+    text): on 50,000 people the ``Row`` objects cost more than the database's own work.
+    """
+    result = session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _alive(column: Any, cutoff: datetime) -> Any:
     return or_(column.is_(None), column > cutoff)
 
@@ -101,7 +114,7 @@ def students(
     query = select(
         raw(Student.id),
         raw(Student.school_id),
-        Student.removed_at,
+        raw(Student.removed_at),
         raw(Student.updated_at),
         Student.year_group,
         raw(Student.birth_date),
@@ -111,7 +124,7 @@ def students(
         query = query.where(Student.school_id == school_id)
     if person_ids is not None:
         query = query.where(Student.id.in_(person_ids))
-    return session.connection().execute(query).all()
+    return _rows(session, query)
 
 
 def staff(
@@ -125,13 +138,17 @@ def staff(
 ) -> Sequence[tuple[Any, ...]]:
     value_columns = [raw(STAFF_COLUMNS[a]) for a in sorted(attribute_ids) if a in STAFF_COLUMNS]
     query = select(
-        raw(Staff.id), raw(Staff.school_id), Staff.removed_at, raw(Staff.updated_at), *value_columns
+        raw(Staff.id),
+        raw(Staff.school_id),
+        raw(Staff.removed_at),
+        raw(Staff.updated_at),
+        *value_columns,
     ).where(Staff.board_id == board_id, _alive(Staff.removed_at, cutoff))
     if school_id is not None:
         query = query.where(Staff.school_id == school_id)
     if person_ids is not None:
         query = query.where(Staff.id.in_(person_ids))
-    return session.connection().execute(query).all()
+    return _rows(session, query)
 
 
 def groups(
@@ -171,7 +188,7 @@ def student_memberships(
         select(
             raw(StudentMembership.student_id),
             raw(StudentMembership.group_id),
-            StudentMembership.removed_at,
+            raw(StudentMembership.removed_at),
         )
         .join(Group, Group.id == StudentMembership.group_id)
         .where(
@@ -182,7 +199,7 @@ def student_memberships(
     )
     if person_ids is not None:
         query = query.where(StudentMembership.student_id.in_(person_ids))
-    return session.connection().execute(query).all()
+    return _rows(session, query)
 
 
 def staff_memberships(
@@ -198,7 +215,7 @@ def staff_memberships(
         select(
             raw(StaffMembership.staff_id),
             raw(StaffMembership.group_id),
-            StaffMembership.removed_at,
+            raw(StaffMembership.removed_at),
             StaffMembership.role,
         )
         .join(Group, Group.id == StaffMembership.group_id)
@@ -210,7 +227,7 @@ def staff_memberships(
     )
     if person_ids is not None:
         query = query.where(StaffMembership.staff_id.in_(person_ids))
-    return session.connection().execute(query).all()
+    return _rows(session, query)
 
 
 def licences(

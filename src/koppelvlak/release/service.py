@@ -20,8 +20,9 @@ from koppelvlak.release import engine, loading
 from koppelvlak.release.engine import Reason
 from koppelvlak.release.errors import ConnectionInactive, PersonUnknown
 from koppelvlak.release.facts import MEMBERSHIP_ATTRIBUTE, ConnectionFacts, GroupFacts, PersonFacts
-from koppelvlak.release.keys import Key, as_uuid, canonical, day, stamp
-from koppelvlak.release.pseudonyms import Pseudonymiser
+from koppelvlak.release.gc_pause import collector_paused
+from koppelvlak.release.keys import Key, day, stamp
+from koppelvlak.release.pseudonyms import CachedPseudonyms
 from koppelvlak.release.repository import GROUP_COLUMNS, STAFF_COLUMNS, STUDENT_COLUMNS
 from koppelvlak.release.values import (
     AttributeValue,
@@ -93,10 +94,28 @@ def resolve(
     digital_consent_age: int | None = None,
 ) -> Release:
     """Exactly what the connection may see at ``at``; 403 when it is not active then."""
+    with collector_paused():
+        return _resolve(
+            session,
+            connection_id,
+            at,
+            pseudonym_key,
+            since=since,
+            consent_age=_consent_age(digital_consent_age),
+        )
+
+
+def _resolve(
+    session: Session,
+    connection_id: uuid.UUID,
+    at: datetime,
+    pseudonym_key: bytes,
+    *,
+    since: datetime | None,
+    consent_age: int,
+) -> Release:
     at = as_utc(at)
-    connection, facts = loading.connection_facts(
-        session, connection_id, at, _consent_age(digital_consent_age)
-    )
+    connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
     if not facts.active:
         detail = (
             "the provider is not accredited"
@@ -106,25 +125,25 @@ def resolve(
         raise ConnectionInactive(detail)
     cutoff = min(at, as_utc(since)) if since is not None else at
     read = loading.read_school(session, connection, facts, cutoff)
-    day = at.date()
+    on = at.date()
     provider = facts.provider_id
     school = read.school
-    pseudonymise = Pseudonymiser(pseudonym_key, provider)
+    pseudonyms = CachedPseudonyms(pseudonym_key, provider)
 
-    decided = [
-        (p, row, engine.decide_person(facts, p, day)) for p, row in loading.people_at(read, at)
+    released_people = [
+        (p, row) for p, row in loading.people_at(read, at) if engine.is_released(facts, p, on)
     ]
-    released_people = [(p, row, d) for p, row, d in decided if d.released]
 
     groups = _released_groups(
-        facts, read, at, {gid for p, _r, _d in released_people for gid in p.group_ids}
+        facts, read, at, {gid for p, _r in released_people for gid in p.group_ids}
     )
     updated = {row[0]: as_utc(row[4]) for row in read.groups}
-    group_pseudonym = {g.group_id: pseudonymise(canonical(g.group_id)) for g in groups}
+    group_ids = {g.group_id: pseudonyms(g.group_id) for g in groups}
+    group_pseudonym = {g: pseudonym for g, (_id, pseudonym) in group_ids.items()}
     group_values = engine.group_attributes(facts)
     released_groups = tuple(
         ReleasedGroup(
-            group_id=as_uuid(g.group_id),
+            group_id=group_ids[g.group_id][0],
             pseudonym=group_pseudonym[g.group_id],
             kind=g.kind,
             school_brin=school.brin,
@@ -135,24 +154,7 @@ def resolve(
         for g in groups
     )
 
-    layouts = {kind: _release_layout(facts, kind) for kind in PersonKind}
-    extras = {kind: _without_column(facts, kind) for kind in PersonKind}
-    with_groups = {
-        kind: MEMBERSHIP_ATTRIBUTE[kind] in facts.released_attribute_ids for kind in PersonKind
-    }
-    people = tuple(
-        _released_person(
-            read,
-            person=p,
-            row=row,
-            layout=layouts[p.kind],
-            extra=extras[p.kind],
-            memberships_released=with_groups[p.kind],
-            group_pseudonym=group_pseudonym,
-            pseudonymise=pseudonymise,
-        )
-        for p, row, _d in released_people
-    )
+    people = _released_people(read, facts, released_people, group_pseudonym, pseudonyms)
     departed: tuple[DepartedPerson, ...] = ()
     activated = connection.activated_at
     if since is not None and activated is not None and as_utc(activated) <= as_utc(since):
@@ -161,8 +163,8 @@ def resolve(
             facts,
             since=since,
             at=at,
-            released_now={p.person_id for p, _r, _d in released_people},
-            pseudonymise=pseudonymise,
+            released_now={p.person_id for p, _r in released_people},
+            pseudonyms=pseudonyms,
         )
     return Release(
         board_id=facts.board_id,
@@ -223,44 +225,73 @@ def _released_groups(
     return candidates
 
 
-def _released_person(
+def _released_people(
     read: loading.SchoolRead,
-    *,
-    person: PersonFacts,
-    row: tuple[Any, ...],
-    layout: list[tuple[str, int, bool]],
-    extra: dict[str, AttributeValue],
-    memberships_released: bool,
+    facts: ConnectionFacts,
+    released: list[tuple[PersonFacts, tuple[Any, ...]]],
     group_pseudonym: dict[Key, str],
-    pseudonymise: Pseudonymiser,
-) -> ReleasedPerson:
-    """The released values of one person: ``layout`` names the released columns of the row."""
-    attributes: dict[str, AttributeValue] = {
-        a: (day(row[i]) if is_date else row[i]) for a, i, is_date in layout
+    pseudonyms: CachedPseudonyms,
+) -> tuple[ReleasedPerson, ...]:
+    """The released values of each released person, in the order of ``released``.
+
+    Rows are raw (``release.repository.raw``): text stays text, the sex enum is its stored
+    string value, and only dates and the update stamp need parsing. Many people share a birth
+    date, an update stamp (one roster sync) and a set of groups (one class), so each distinct
+    one is converted once.
+    """
+    plain = {kind: _release_layout(facts, kind) for kind in PersonKind}
+    dates = {kind: [(a, i) for a, i, is_date in plain[kind] if is_date] for kind in PersonKind}
+    extras = {kind: _without_column(facts, kind) for kind in PersonKind}
+    with_groups = {
+        kind: MEMBERSHIP_ATTRIBUTE[kind] in facts.released_attribute_ids for kind in PersonKind
     }
-    if extra:
-        attributes.update(extra)
-    memberships: tuple[str, ...] = ()
-    roles: dict[str, str] = {}
-    if memberships_released:
-        memberships = tuple(
-            sorted(group_pseudonym[g] for g in person.group_ids if g in group_pseudonym)
+    days: dict[Any, AttributeValue] = {}
+    stamps: dict[Any, datetime] = {}
+    memberships_of: dict[frozenset[Key], tuple[str, ...]] = {}
+    brin, location_code = read.brin, read.location_code
+    found = []
+    for person, row in released:
+        kind = person.kind
+        attributes: dict[str, AttributeValue] = {a: row[i] for a, i, _d in plain[kind]}
+        for a, i in dates[kind]:
+            value = row[i]
+            if value is not None:
+                parsed = days.get(value)
+                if parsed is None:
+                    parsed = days[value] = day(value)
+                attributes[a] = parsed
+        if extras[kind]:
+            attributes.update(extras[kind])
+        memberships: tuple[str, ...] = ()
+        roles: dict[str, str] = {}
+        if with_groups[kind]:
+            memberships = memberships_of.get(person.group_ids)  # type: ignore[assignment]  # None until seen
+            if memberships is None:
+                memberships = memberships_of[person.group_ids] = tuple(
+                    sorted(group_pseudonym[g] for g in person.group_ids if g in group_pseudonym)
+                )
+            if kind is PersonKind.STAFF:
+                for g, _removed, role in read.staff_groups.get(person.person_id, ()):
+                    if g in group_pseudonym and role:
+                        roles[group_pseudonym[g]] = role
+        updated_at = stamps.get(row[3])
+        if updated_at is None:
+            updated_at = stamps[row[3]] = stamp(row[3])
+        person_id, pseudonym = pseudonyms(person.person_id)
+        found.append(
+            ReleasedPerson(
+                person_id=person_id,
+                kind=kind,
+                pseudonym=pseudonym,
+                school_brin=brin,
+                school_location_code=location_code,
+                attributes=attributes,
+                group_pseudonyms=memberships,
+                group_roles=roles,
+                updated_at=updated_at,
+            )
         )
-        if person.kind is PersonKind.STAFF:
-            for g, _removed, role in read.staff_groups.get(person.person_id, ()):
-                if g in group_pseudonym and role:
-                    roles[group_pseudonym[g]] = role
-    return ReleasedPerson(
-        person_id=as_uuid(person.person_id),
-        kind=person.kind,
-        pseudonym=pseudonymise(canonical(person.person_id)),
-        school_brin=read.brin,
-        school_location_code=read.location_code,
-        attributes=attributes,
-        group_pseudonyms=memberships,
-        group_roles=roles,
-        updated_at=stamp(row[3]),
-    )
+    return tuple(found)
 
 
 def _release_layout(facts: ConnectionFacts, kind: PersonKind) -> list[tuple[str, int, bool]]:
@@ -287,7 +318,7 @@ def _departed(
     since: datetime,
     at: datetime,
     released_now: set[Key],
-    pseudonymise: Pseudonymiser,
+    pseudonyms: CachedPseudonyms,
 ) -> tuple[DepartedPerson, ...]:
     """People released at ``since`` (as far as the data tells) who are not released at ``at``."""
     since = as_utc(since)
@@ -296,12 +327,13 @@ def _departed(
     for p, row in loading.people_at(read, since):
         if p.person_id in released_now:
             continue
-        if engine.decide_person(then, p, since.date()).released:
+        if engine.is_released(then, p, since.date()):
+            person_id, pseudonym = pseudonyms(p.person_id)
             found.append(
                 DepartedPerson(
-                    person_id=as_uuid(p.person_id),
+                    person_id=person_id,
                     kind=p.kind,
-                    pseudonym=pseudonymise(canonical(p.person_id)),
+                    pseudonym=pseudonym,
                     left_at=loading.left_at(read, p, row, since, at),
                 )
             )

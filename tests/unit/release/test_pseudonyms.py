@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from koppelvlak.release.keys import as_uuid, canonical
-from koppelvlak.release.pseudonyms import Pseudonymiser, pseudonym
+from koppelvlak.release.pseudonyms import CachedPseudonyms, Pseudonymiser, pseudonym
 
 
 class TestPseudonymiser:
@@ -31,3 +31,22 @@ class TestKeys:
     def test_the_sqlite_hex_form_converts_like_the_uuid(self, value: uuid.UUID) -> None:
         assert canonical(value.hex) == str(value) == canonical(value)
         assert as_uuid(value.hex) == value == as_uuid(value)
+
+
+class TestCachedPseudonyms:
+    @given(st.binary(min_size=16, max_size=64), st.uuids(), st.uuids())
+    def test_it_gives_the_uuid_and_keyed_digest_for_either_raw_form(
+        self, key: bytes, provider: uuid.UUID, person: uuid.UUID
+    ) -> None:
+        expected = (person, pseudonym(key, provider, person))
+        cached = CachedPseudonyms(key, provider)
+        assert cached(person.hex) == expected
+        assert cached(person.hex) == expected
+        assert CachedPseudonyms(key, provider)(person) == expected
+
+    def test_another_key_is_not_answered_from_the_first_keys_cache(self) -> None:
+        provider, person = uuid.UUID(int=1), uuid.UUID(int=2)
+        first = CachedPseudonyms(b"a" * 32, provider)(person.hex)[1]
+        second = CachedPseudonyms(b"b" * 32, provider)(person.hex)[1]
+        assert first != second
+        assert second == pseudonym(b"b" * 32, provider, person)
