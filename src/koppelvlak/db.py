@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -154,6 +154,20 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def refresh_statistics(engine: Engine, tables: Iterable[str]) -> None:
+    """Analyse freshly bulk-loaded tables on PostgreSQL.
+
+    Until autovacuum gets to them, PostgreSQL plans joins on empty-table statistics: the first
+    release after a 50,000-student load took 9.5 s instead of 55 ms. SQLite needs nothing here.
+    Table names come from our own metadata, never from input.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.exec_driver_sql(f'ANALYZE "{table}"')
 
 
 def pd(category: str) -> dict[str, str]:

@@ -8,10 +8,18 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from koppelvlak.all_models import roster_models  # noqa: F401
-from koppelvlak.db import Base, current_revision, head_revision, make_engine, upgrade
+from koppelvlak.db import (
+    Base,
+    current_revision,
+    head_revision,
+    make_engine,
+    refresh_statistics,
+    upgrade,
+)
+from koppelvlak.roster.models import BULK_LOADED_TABLES
 
 
 def _schema(engine: Engine) -> dict[str, Any]:
@@ -70,4 +78,32 @@ class TestMigrations:
         before = _schema(engine)
         upgrade(engine)
         assert _schema(engine) == before
+        engine.dispose()
+
+
+class TestStatisticsAfterBulkLoads:
+    @pytest.mark.postgres
+    def test_bulk_loaded_tables_are_analysed_on_postgresql(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        engine = make_engine(fresh_database_url("postgresql"))
+        try:
+            refresh_statistics(engine, BULK_LOADED_TABLES)
+            with engine.connect() as connection:
+                analysed = set(
+                    connection.scalars(
+                        text(
+                            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                        )
+                    )
+                )
+            assert set(BULK_LOADED_TABLES) <= analysed
+        finally:
+            engine.dispose()
+
+    def test_sqlite_needs_no_statistics_step(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        engine = make_engine(fresh_database_url("sqlite"))
+        refresh_statistics(engine, BULK_LOADED_TABLES)  # a no-op that must not fail
         engine.dispose()

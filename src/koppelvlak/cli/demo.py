@@ -57,6 +57,10 @@ def demo(
             now = utcnow()
             providers = create_demo_providers(session, summary.board_id, seed=seed, at=now)
             admin = create_demo_admin(session, summary.board_id, DEMO_BOARD_CODE, seed=seed, at=now)
+    from koppelvlak.db import refresh_statistics
+    from koppelvlak.roster.models import BULK_LOADED_TABLES
+
+    refresh_statistics(runtime.engine, BULK_LOADED_TABLES)
     document = {
         "board": {"id": str(summary.board_id), "school_year": summary.school_year},
         "counts": summary.counts,

@@ -84,9 +84,10 @@ def run_import(
     """Parse, apply in one transaction, record the run, and report (shared with ``sync``)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from koppelvlak.db import check_database, upgrade
+    from koppelvlak.db import check_database, refresh_statistics, upgrade
     from koppelvlak.errors import KoppelvlakError
     from koppelvlak.kit.clock import today, utcnow
+    from koppelvlak.roster.models import BULK_LOADED_TABLES
     from koppelvlak.roster.service import apply_snapshot, record_refused
     from koppelvlak.runtime import Runtime
 
@@ -137,6 +138,7 @@ def run_import(
         except Exception:  # noqa: S110  (the history is best effort; the user still sees the cause)
             pass
         _fail(problem, as_json)
+    refresh_statistics(runtime.engine, BULK_LOADED_TABLES)
     if as_json:
         document = {
             "outcome": "ok",

@@ -320,3 +320,19 @@ class RosterChange(Base):
     )
     changed_fields: Mapped[list[str] | None] = mapped_column(JSON, info=pd("none"))
     at: Mapped[datetime] = mapped_column(info=pd("none"))
+
+
+# The tables a bulk load fills; their statistics are refreshed after an import or a demo.
+BULK_LOADED_TABLES = tuple(
+    model.__tablename__
+    for model in (
+        School,
+        Group,
+        Student,
+        Staff,
+        Guardian,
+        Guardianship,
+        StudentMembership,
+        StaffMembership,
+    )
+)
