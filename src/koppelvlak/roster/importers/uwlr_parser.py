@@ -26,17 +26,8 @@ from koppelvlak.roster.importers.snapshot import (
     StudentRecord,
     Warnings,
 )
-from koppelvlak.roster.importers.uwlr_records import (
-    LG_NS,
-    Reader,
-    Ref,
-    local,
-    namespace,
-    positions,
-    read_group,
-    read_student,
-    read_teacher,
-)
+from koppelvlak.roster.importers.uwlr_reader import LG_NS, Reader, local, namespace, positions
+from koppelvlak.roster.importers.uwlr_records import Ref, read_group, read_student, read_teacher
 from koppelvlak.roster.importers.values import BRIN, LOCATION, school_year_bounds, sector_of
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
