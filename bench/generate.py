@@ -23,6 +23,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from koppelvlak.roster.importers.oneroster_spec import COLUMNS, IMPORTED, MANIFEST_ORDER
 from koppelvlak.roster.models import (
     Board,
     Group,
@@ -231,27 +232,7 @@ def export_uwlr(
 
 # ----------------------------------------------------------------------------- OneRoster 1.2 CSV
 
-HEADERS = {
-    "orgs": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
-    "academicSessions": "sourcedId,status,dateLastModified,title,type,startDate,endDate,"
-    "parentSourcedId,schoolYear",
-    "courses": "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,"
-    "orgSourcedId,subjects,subjectCodes",
-    "classes": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,"
-    "location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
-    "users": "sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,"
-    "middleName,identifier,email,sms,phone,agentSourcedIds,grades,password,userMasterIdentifier,"
-    "resourceSourcedIds,preferredGivenName,preferredMiddleName,preferredFamilyName,"
-    "primaryOrgSourcedId,pronouns",
-    "roles": "sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,"
-    "orgSourcedId,userProfileSourcedId",
-    "enrollments": "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,"
-    "userSourcedId,role,primary,beginDate,endDate",
-    "demographics": "sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,"
-    "asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
-    "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,"
-    "stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus",
-}
+HEADERS = {name: COLUMNS[name] for name in IMPORTED}
 METADATA = {
     "orgs": ["metadata.nl.sector"],
     "classes": ["metadata.nl.kind", "metadata.nl.description"],
@@ -268,29 +249,6 @@ METADATA = {
     ],
     "enrollments": ["metadata.nl.role"],
 }
-MANIFEST_FILES = [
-    "academicSessions",
-    "categories",
-    "classes",
-    "classResources",
-    "courses",
-    "courseResources",
-    "demographics",
-    "enrollments",
-    "lineItemLearningObjectiveIds",
-    "lineItems",
-    "lineItemScoreScales",
-    "orgs",
-    "resources",
-    "resultLearningObjectiveIds",
-    "results",
-    "resultScoreScales",
-    "roles",
-    "scoreScales",
-    "userProfiles",
-    "userResources",
-    "users",
-]
 OR_SEX = {
     Sex.MALE: "male",
     Sex.FEMALE: "female",
@@ -550,14 +508,14 @@ def _write_package(folder: Path, rows: dict[str, list[list[str]]]) -> None:
     for name, header in HEADERS.items():
         with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(header.split(",") + METADATA.get(name, []))
+            writer.writerow([*header, *METADATA.get(name, [])])
             writer.writerows(rows[name])
     with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["propertyName", "value"])
         writer.writerow(["manifest.version", "1.0"])
         writer.writerow(["oneroster.version", "1.2"])
-        for name in MANIFEST_FILES:
+        for name in MANIFEST_ORDER:
             writer.writerow([f"file.{name}", "bulk" if name in HEADERS else "absent"])
         writer.writerow(["source.systemName", "Koppelvlak bench generator"])
         writer.writerow(["source.systemCode", "koppelvlak"])
