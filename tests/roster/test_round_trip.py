@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.generate import export_oneroster, export_uwlr
+from bench.export_oneroster import export_oneroster
+from bench.export_uwlr import export_uwlr
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
