@@ -38,6 +38,7 @@ from koppelvlak.providers.models import AccreditationState
 from koppelvlak.providers.schemas import DatasetVersionView
 
 S = ConnectionState
+_REASONED_MOVES = {"refuse": S.REFUSED, "suspend": S.SUSPENDED, "revoke": S.REVOKED}
 
 
 def record(
@@ -233,6 +234,24 @@ def sign_off(
     return connection
 
 
+def _move_with_reason(
+    session: Session,
+    board_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    action: str,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None,
+) -> Connection:
+    """Refuse, suspend and revoke alike: a reason is required and kept on the connection."""
+    connection = get(session, board_id, connection_id)
+    connection.reason = _needs_reason(reason, action)
+    to = _REASONED_MOVES[action]
+    _move(session, connection, to, actor=actor, action=action, at=at, reason=connection.reason)
+    return connection
+
+
 def refuse(
     session: Session,
     board_id: uuid.UUID,
@@ -242,18 +261,9 @@ def refuse(
     at: datetime,
     reason: str | None,
 ) -> Connection:
-    connection = get(session, board_id, connection_id)
-    connection.reason = _needs_reason(reason, "refuse")
-    _move(
-        session,
-        connection,
-        S.REFUSED,
-        actor=actor,
-        action="refuse",
-        at=at,
-        reason=connection.reason,
+    return _move_with_reason(
+        session, board_id, connection_id, "refuse", actor=actor, at=at, reason=reason
     )
-    return connection
 
 
 def suspend(
@@ -265,18 +275,9 @@ def suspend(
     at: datetime,
     reason: str | None,
 ) -> Connection:
-    connection = get(session, board_id, connection_id)
-    connection.reason = _needs_reason(reason, "suspend")
-    _move(
-        session,
-        connection,
-        S.SUSPENDED,
-        actor=actor,
-        action="suspend",
-        at=at,
-        reason=connection.reason,
+    return _move_with_reason(
+        session, board_id, connection_id, "suspend", actor=actor, at=at, reason=reason
     )
-    return connection
 
 
 def resume(
@@ -301,18 +302,9 @@ def revoke(
     at: datetime,
     reason: str | None,
 ) -> Connection:
-    connection = get(session, board_id, connection_id)
-    connection.reason = _needs_reason(reason, "revoke")
-    _move(
-        session,
-        connection,
-        S.REVOKED,
-        actor=actor,
-        action="revoke",
-        at=at,
-        reason=connection.reason,
+    return _move_with_reason(
+        session, board_id, connection_id, "revoke", actor=actor, at=at, reason=reason
     )
-    return connection
 
 
 def set_end(
