@@ -107,7 +107,8 @@ def measure(url: str, kind: str, paths: list[Path]) -> dict[str, float]:
 
 
 def build_inputs(students: int, workdir: Path) -> tuple[list[Path], Path]:
-    from bench.generate import export_oneroster, export_uwlr
+    from bench.export_oneroster import export_oneroster
+    from bench.export_uwlr import export_uwlr
     from koppelvlak.kit.clock import today
     from koppelvlak.roster.demo import build_demo_board, school_year_of
 

@@ -175,6 +175,7 @@ def pd(category: str) -> dict[str, str]:
 
     Categories: ``none`` (no personal data), ``identifier`` (keys and pseudonyms that single out
     a person), ``name``, ``contact``, ``birth_date``, ``demographic``, ``education`` (year group,
-    enrolment, memberships), ``credential``, ``special`` (never shareable).
+    enrolment, memberships), ``credential``, ``special`` (never shareable), ``payload`` (what a
+    disclosure asked and sent, with the salts that commit to it; erasable, kept in the ledger).
     """
     return {"pd": category}

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.generate import export_oneroster, export_uwlr
+from bench.export_oneroster import export_oneroster
+from bench.export_uwlr import export_uwlr
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,39 +32,9 @@ from koppelvlak.roster.models import (
     Student,
     StudentMembership,
 )
+from koppelvlak.roster.school_sync import STAFF_FIELDS, STUDENT_FIELDS
 from koppelvlak.roster.service import ImportReport
 from tests.roster.conftest import import_snapshot, uwlr_schema
-
-STUDENT_FIELDS = (
-    "eckid",
-    "family_name",
-    "name_prefix",
-    "given_name",
-    "first_names",
-    "initials",
-    "birth_date",
-    "sex",
-    "year_group",
-    "email",
-    "username",
-    "group3_start_date",
-    "enrolment_start",
-    "enrolment_end",
-    "location_key",
-    "photo_url",
-)
-STAFF_FIELDS = (
-    "eckid",
-    "family_name",
-    "name_prefix",
-    "given_name",
-    "first_names",
-    "initials",
-    "email",
-    "username",
-    "role",
-    "role_description",
-)
 
 
 def _live(session: Session, model: Any, *where: Any) -> list[Any]:

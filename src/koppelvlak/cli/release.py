@@ -35,6 +35,7 @@ def explain(
     import json
     from datetime import datetime
 
+    from koppelvlak.api.admin import views
     from koppelvlak.cli.connection import parse_id
     from koppelvlak.connections import service as connections
     from koppelvlak.release import service
@@ -48,21 +49,7 @@ def explain(
         connections.get(session, board_id, cid)
         result = service.explain(session, cid, parse_id(person_id, "person"), moment)
     if as_json:
-        out.print_json(
-            json.dumps(
-                {
-                    "connection": str(result.connection_id),
-                    "person": str(result.person_id),
-                    "kind": result.kind.value,
-                    "at": result.at.isoformat(),
-                    "connection_state": result.connection_state,
-                    "released": result.released,
-                    "reason": result.reason.value,
-                    "detail": result.detail,
-                    "attributes": {a.attribute_id: a.reason.value for a in result.attributes},
-                }
-            )
-        )
+        out.print_json(json.dumps(views.explanation(result)))
         return
     verdict = "RELEASED" if result.released else f"NOT RELEASED ({result.reason})"
     typer.echo(f"{result.kind} {result.person_id}: {verdict} — {result.detail}")

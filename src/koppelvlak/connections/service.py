@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from koppelvlak.connections import repository
+from koppelvlak.connections import repository, views
 from koppelvlak.connections.errors import (
     BoardNotFound,
     ConnectionNotFound,
@@ -28,9 +28,8 @@ from koppelvlak.connections.models import (
     ScopeKind,
     UwlrProfile,
 )
-from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView, SchoolRef
+from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView
 from koppelvlak.connections.states import can_move, state_at
-from koppelvlak.kit.clock import as_utc
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import DatasetNotFound
@@ -38,6 +37,7 @@ from koppelvlak.providers.models import AccreditationState
 from koppelvlak.providers.schemas import DatasetVersionView
 
 S = ConnectionState
+_REASONED_MOVES = {"refuse": S.REFUSED, "suspend": S.SUSPENDED, "revoke": S.REVOKED}
 
 
 def record(
@@ -233,6 +233,24 @@ def sign_off(
     return connection
 
 
+def _move_with_reason(
+    session: Session,
+    board_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    action: str,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None,
+) -> Connection:
+    """Refuse, suspend and revoke alike: a reason is required and kept on the connection."""
+    connection = get(session, board_id, connection_id)
+    connection.reason = _needs_reason(reason, action)
+    to = _REASONED_MOVES[action]
+    _move(session, connection, to, actor=actor, action=action, at=at, reason=connection.reason)
+    return connection
+
+
 def refuse(
     session: Session,
     board_id: uuid.UUID,
@@ -242,18 +260,9 @@ def refuse(
     at: datetime,
     reason: str | None,
 ) -> Connection:
-    connection = get(session, board_id, connection_id)
-    connection.reason = _needs_reason(reason, "refuse")
-    _move(
-        session,
-        connection,
-        S.REFUSED,
-        actor=actor,
-        action="refuse",
-        at=at,
-        reason=connection.reason,
+    return _move_with_reason(
+        session, board_id, connection_id, "refuse", actor=actor, at=at, reason=reason
     )
-    return connection
 
 
 def suspend(
@@ -265,18 +274,9 @@ def suspend(
     at: datetime,
     reason: str | None,
 ) -> Connection:
-    connection = get(session, board_id, connection_id)
-    connection.reason = _needs_reason(reason, "suspend")
-    _move(
-        session,
-        connection,
-        S.SUSPENDED,
-        actor=actor,
-        action="suspend",
-        at=at,
-        reason=connection.reason,
+    return _move_with_reason(
+        session, board_id, connection_id, "suspend", actor=actor, at=at, reason=reason
     )
-    return connection
 
 
 def resume(
@@ -301,18 +301,9 @@ def revoke(
     at: datetime,
     reason: str | None,
 ) -> Connection:
-    connection = get(session, board_id, connection_id)
-    connection.reason = _needs_reason(reason, "revoke")
-    _move(
-        session,
-        connection,
-        S.REVOKED,
-        actor=actor,
-        action="revoke",
-        at=at,
-        reason=connection.reason,
+    return _move_with_reason(
+        session, board_id, connection_id, "revoke", actor=actor, at=at, reason=reason
     )
-    return connection
 
 
 def set_end(
@@ -376,75 +367,26 @@ def history(
     session: Session, board_id: uuid.UUID, connection_id: uuid.UUID
 ) -> list[ConnectionEventView]:
     connection = get(session, board_id, connection_id)
-    return [
-        ConnectionEventView(
-            as_utc(e.at), e.actor, e.action, e.from_state, e.to_state, e.reason, dict(e.detail)
-        )
-        for e in repository.events(session, connection.id)
-    ]
+    return [views.event_view(e) for e in repository.events(session, connection.id)]
 
 
 def view(session: Session, connection: Connection, at: datetime) -> ConnectionView:
-    return _views(session, [connection], at)[0]
-
-
-def _views(session: Session, connections: list[Connection], at: datetime) -> list[ConnectionView]:
-    schools = repository.schools_by_id(session, {c.school_id for c in connections})
-    off = repository.switched_off_many(session, [c.id for c in connections])
-    versions: dict[uuid.UUID, DatasetVersionView] = {}
-    apps: dict[uuid.UUID, str] = {}
-    found = []
-    for c in connections:
-        if c.dataset_version_id not in versions:
-            versions[c.dataset_version_id] = providers.dataset_version_view(
-                session, c.dataset_version_id
-            )
-        if c.app_id not in apps:
-            apps[c.app_id] = providers.app_of(session, c.app_id).name
-        version = versions[c.dataset_version_id]
-        school = schools[c.school_id]
-        pending = (
-            providers.dataset_version_view(session, c.pending_version_id).version
-            if c.pending_version_id
-            else None
-        )
-        found.append(
-            ConnectionView(
-                connection_id=c.id,
-                board_id=c.board_id,
-                provider_id=c.provider_id,
-                app_name=apps[c.app_id],
-                state=state_at(c.state, c.ends_at, at).value,
-                school=SchoolRef(school.brin, school.location_code, school.name),
-                dataset_version=version.version,
-                attribute_ids=version.attribute_ids - (off[c.id] & version.optional_ids),
-                entity_types=version.entity_types,
-                purpose=version.purpose_code,
-                lawful_basis=version.lawful_basis.value,
-                uwlr_profile=c.uwlr_profile.value if c.uwlr_profile else None,
-                delivery_mode=version.delivery_mode.value,
-                school_id=c.school_id,
-                app_id=c.app_id,
-                scope_kind=c.scope_kind.value,
-                licensed_only=c.licensed_only,
-                pending_version=pending,
-                ends_at=as_utc(c.ends_at) if c.ends_at else None,
-            )
-        )
-    return found
+    return views.connection_views(session, [connection], at)[0]
 
 
 def connections_for_provider(
     session: Session, provider_id: uuid.UUID, at: datetime
 ) -> list[ConnectionView]:
     """Every connection of the provider, in whatever state (the API answers 403 for inactive)."""
-    return _views(session, repository.connections_of_provider(session, provider_id), at)
+    return views.connection_views(
+        session, repository.connections_of_provider(session, provider_id), at
+    )
 
 
 def connections_for_board(
     session: Session, board_id: uuid.UUID, at: datetime
 ) -> list[ConnectionView]:
-    return _views(session, repository.connections_of_board(session, board_id), at)
+    return views.connection_views(session, repository.connections_of_board(session, board_id), at)
 
 
 def require_dpo(version: DatasetVersionView, connection: Connection) -> None:

@@ -14,10 +14,16 @@ from collections import defaultdict
 from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.oneroster_csv import Reader
+from koppelvlak.roster.importers.oneroster_people import (
+    STAFF_METADATA,
+    STUDENT_METADATA,
+    guardian_record,
+    staff_record,
+    student_record,
+)
 from koppelvlak.roster.importers.oneroster_spec import GUARDIAN_ROLES, NOT_STORED, STAFF_ROLES
 from koppelvlak.roster.importers.snapshot import (
     GroupRecord,
@@ -39,29 +45,6 @@ _BRIN = re.compile(r"^(\d{2}[A-Z]{2})(\d{2})?$")
 _MODE = {"bulk": Mode.REPLACE, "delta": Mode.MERGE, "absent": Mode.KEEP}
 _SEX = {"male": "male", "female": "female", "unspecified": "unspecified", "other": "unknown"}
 _KINDS = {"class_group", "teaching_group", "composite_group"}
-STUDENT_METADATA = {
-    "first_names": "metadata.nl.firstNames",
-    "initials": "metadata.nl.initials",
-    "group3_start_date": "metadata.nl.group3StartDate",
-    "enrolment_start": "metadata.nl.enrolmentStart",
-    "enrolment_end": "metadata.nl.enrolmentEnd",
-    "location_key": "metadata.nl.locationKey",
-    "photo_url": "metadata.nl.photoUrl",
-}
-STAFF_METADATA = {
-    "first_names": "metadata.nl.firstNames",
-    "initials": "metadata.nl.initials",
-    "role": "metadata.nl.staffRole",
-    "role_description": "metadata.nl.roleDescription",
-}
-LIMITS = {
-    "first_names": 200,
-    "initials": 10,
-    "location_key": 256,
-    "photo_url": 256,
-    "role": 8,
-    "role_description": 64,
-}
 
 
 @dataclass
@@ -334,90 +317,14 @@ def _roles(build: _Build) -> None:
             )
         build.roles[user].add((org, role))
         if role == "student":
-            school.students[user] = _student(build, user, data)
+            demographics = build.demographics.get(user, (None, None))
+            where_user = build.user_at[user]
+            school.students[user] = student_record(user, data, where_user, demographics, build.warn)
         elif role in STAFF_ROLES:
-            school.staff[user] = _staff(build, user, data, role)
+            school.staff[user] = staff_record(user, data, build.user_at[user], role, build.warn)
         elif role in GUARDIAN_ROLES:
-            build.guardians[user] = _guardian(build, user, data)
+            build.guardians[user] = guardian_record(user, data, build.user_at[user], build.warn)
             build.guardian_schools[user].add(org)
-
-
-def _names(build: _Build, data: dict[str, str], where: str) -> dict[str, Any]:
-    prefix = data.get("metadata.nl.namePrefix", data["middleName"]) or None
-    if prefix is not None and len(prefix) > 10:
-        build.warn(
-            "middleName longer than 10 characters is not a Dutch name prefix; not stored", where
-        )
-        prefix = None
-    given = data["preferredGivenName"] or data["givenName"] or None
-    return {
-        "family_name": check_length(data["familyName"], 200, where=where, what="familyName")
-        or None,
-        "given_name": check_length(given, 64, where=where, what="givenName") if given else None,
-        "name_prefix": prefix,
-        "email": check_length(data["email"], 256, where=where, what="email") or None,
-        "username": check_length(data["username"], 64, where=where, what="username") or None,
-    }
-
-
-def _metadata(data: dict[str, str], columns: dict[str, str], where: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, column in columns.items():
-        text = data.get(column) or None
-        if text is not None and name in ("group3_start_date", "enrolment_start", "enrolment_end"):
-            values[name] = parse_date(text, where=where, what=column)
-        elif text is not None:
-            values[name] = check_length(text, LIMITS[name], where=where, what=column)
-        else:
-            values[name] = None
-    return values
-
-
-def _student(build: _Build, user: str, data: dict[str, str]) -> StudentRecord:
-    where = build.user_at[user]
-    birth, sex = build.demographics.get(user, (None, None))
-    grades = [g.strip() for g in data["grades"].split(",") if g.strip()]
-    eckid = check_length(
-        data["userMasterIdentifier"], 256, where=where, what="userMasterIdentifier"
-    )
-    return StudentRecord(
-        key=check_length(user, 256, where=where, what="sourcedId"),
-        eckid=eckid or None,
-        birth_date=birth,
-        sex=sex,
-        year_group=grades[0] if len(grades) == 1 and len(grades[0]) <= 2 else None,
-        **_names(build, data, where),
-        **_metadata(data, STUDENT_METADATA, where),
-    )
-
-
-def _staff(build: _Build, user: str, data: dict[str, str], role: str) -> StaffRecord:
-    where = build.user_at[user]
-    values = _metadata(data, STAFF_METADATA, where)
-    if "metadata.nl.roleDescription" not in data:
-        values["role_description"] = role
-    eckid = check_length(
-        data["userMasterIdentifier"], 256, where=where, what="userMasterIdentifier"
-    )
-    return StaffRecord(
-        key=check_length(user, 256, where=where, what="sourcedId"),
-        eckid=eckid or None,
-        **_names(build, data, where),
-        **values,
-    )
-
-
-def _guardian(build: _Build, user: str, data: dict[str, str]) -> GuardianRecord:
-    where = build.user_at[user]
-    names = _names(build, data, where)
-    return GuardianRecord(
-        key=user,
-        family_name=names["family_name"],
-        name_prefix=names["name_prefix"],
-        given_name=names["given_name"],
-        email=names["email"],
-        phone=check_length(data["phone"], 32, where=where, what="phone") or None,
-    )
 
 
 def _enrollments(build: _Build) -> None:
