@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from koppelvlak import __version__
+from koppelvlak.api.mount import mount_provider_api
 from koppelvlak.db import check_database, current_revision, head_revision
 from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
 from koppelvlak.kit.problems import problem_response
@@ -30,6 +31,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     _add_health(app)
     _add_error_handlers(app)
+    mount_provider_api(app, runtime)
     return app
 
 
