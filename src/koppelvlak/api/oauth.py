@@ -103,7 +103,7 @@ def _by_assertion(session: Session, assertion: str, audience: str, at: datetime)
         raise failed from None
     if claims["sub"] != client_id:
         raise failed
-    principal = providers.principal_for_client(session, client_id, at)
+    principal = providers.client_principal(session, client_id, at)
     if principal is None:
         raise failed
     return Client(principal.credential_id, principal.client_id, principal.provider_id)
@@ -142,7 +142,9 @@ def justified_scopes(session: Session, provider_id: uuid.UUID, at: datetime) -> 
     """Roster scopes for any provider with an active connection; demographics when a dataset
     releases birth date or sex."""
     views = [
-        v for v in connections.connections_for_provider(session, provider_id, at) if v.is_active
+        v
+        for v in connections.connections_for_provider(session, provider_id, at)
+        if v.state == "active"
     ]
     if not views:
         return ()

@@ -73,10 +73,6 @@ def bearer_claims(runtime: Runtime, authorization: str | None, at: datetime) -> 
         raise _unauthorised(str(error)) from None
 
 
-def _is_active(state: object) -> bool:
-    return str(getattr(state, "value", state)) == "active"
-
-
 def _releases(
     session: Session,
     runtime: Runtime,
@@ -89,7 +85,7 @@ def _releases(
     views = [
         view
         for view in connections.connections_for_provider(session, claims.provider_id, at)
-        if _is_active(view.state)
+        if view.state == "active"
     ]
     if not views:
         raise _forbidden("the provider has no active connection")

@@ -300,7 +300,11 @@ class Renderer:
         }
         if metadata:
             record["metadata"] = metadata
-        for key, name in (("username", "username"), ("email", "email")):
+        for key, name in (
+            ("username", "username"),
+            ("email", "email"),
+            ("source_key", "identifier"),
+        ):
             if attrs.get(key) is not None:
                 record[name] = _text(attrs[key])
         if attrs.get("eckid") is not None:
