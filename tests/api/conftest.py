@@ -1,0 +1,91 @@
+"""A live provider API: a migrated database with the demo board and providers, and a server.
+
+Every HTTP response in these tests goes through ``tests.support.oneroster_client.validate``
+(the official OneRoster document for OneRoster paths, our committed OpenAPI for the rest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from koppelvlak.db import make_engine, session_factory, unit_of_work
+from koppelvlak.kit.clock import utcnow
+from tests.support.oneroster_client import checked_client
+from tests.support.server import koppelvlak_env, run_cli, running_server
+
+USERS = "/ims/oneroster/rostering/v1p2/users"
+
+
+@dataclass
+class Deployment:
+    base_url: str
+    database_url: str
+    demo: dict[str, Any]
+
+    def provider(self, name_part: str) -> dict[str, Any]:
+        return next(p for p in self.demo["providers"] if name_part.lower() in p["name"].lower())
+
+    def token(self, provider: dict[str, Any], scope: str | None = None) -> str:
+        data = {"grant_type": "client_credentials"}
+        if scope is not None:
+            data["scope"] = scope
+        with checked_client(self.base_url) as client:
+            answer = client.post(
+                "/oauth/token", data=data, auth=(provider["client_id"], provider["client_secret"])
+            )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["access_token"])
+
+    def client(self, provider: dict[str, Any]) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token(provider)}"}
+        return checked_client(self.base_url, headers=headers)
+
+    def change(self, action: Callable[[Session], None]) -> None:
+        """Run a real service call against the server's database, committed."""
+        engine = make_engine(self.database_url)
+        try:
+            with unit_of_work(session_factory(engine)) as session:
+                action(session)
+        finally:
+            engine.dispose()
+
+
+def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[Deployment]:
+    environment = koppelvlak_env(url, workdir, **env)
+    built = run_cli("demo", "--students", str(students), "--json", env=environment)
+    assert built.returncode == 0, built.stderr
+    with running_server(environment) as base_url:
+        yield Deployment(base_url, url, json.loads(built.stdout))
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def deployment(
+    request: pytest.FixtureRequest,
+    fresh_database_url: Callable[[str], str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Deployment]:
+    """Shared, read-only: tests that change data use ``own_deployment``."""
+    yield from deploy(fresh_database_url(request.param), tmp_path_factory.mktemp("api"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def own_deployment(
+    request: pytest.FixtureRequest,
+    fresh_database_url: Callable[[str], str],
+    tmp_path: Path,
+) -> Iterator[Deployment]:
+    yield from deploy(fresh_database_url(request.param), tmp_path, students=20)
+
+
+def now() -> Any:
+    return utcnow()
