@@ -144,7 +144,7 @@ def _record(session: Session, read: Read, page: list[Item], body: bytes) -> None
                 provider_id=origin.provider_id,
                 connection_id=origin.connection_id,
                 channel=Channel.ONEROSTER,
-                endpoint=f"GET {read.path}",
+                endpoint=f"GET {BASE_PATH}{read.endpoint.path}",  # the template, no ids
                 query=read.query_string,
                 attribute_ids=origin.attribute_ids,
                 person_ids=frozenset(people),
