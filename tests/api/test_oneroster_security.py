@@ -19,7 +19,6 @@ from koppelvlak.providers import service as providers
 from tests.api.conftest import USERS, Deployment
 from tests.support.oneroster_client import checked_client, response_hooks
 
-
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
