@@ -1,6 +1,7 @@
 """The served OpenAPI document is the committed one (docs/provider/openapi.json).
 
-To accept a deliberate change: ``KOPPELVLAK_WRITE_OPENAPI=1 .venv/bin/pytest tests/api/test_openapi.py``.
+To accept a deliberate change:
+``KOPPELVLAK_WRITE_OPENAPI=1 .venv/bin/pytest tests/api/test_openapi.py``.
 """
 
 from __future__ import annotations
