@@ -22,6 +22,14 @@ def base_url(request: Request) -> str:
     return (runtime.settings.base_url or str(request.base_url)).rstrip("/")
 
 
+def _params(request: Request) -> dict[str, str]:
+    """One value per parameter; ``fields`` may be repeated (the schema's form style) or comma-separated."""
+    params = dict(request.query_params)
+    if len(request.query_params.getlist("fields")) > 1:
+        params["fields"] = ",".join(request.query_params.getlist("fields"))
+    return params
+
+
 def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
     def handle(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
@@ -30,7 +38,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             endpoint=endpoint,
             path=request.url.path,
             path_params={k: str(v) for k, v in request.path_params.items()},
-            params=dict(request.query_params),
+            params=_params(request),
             query_string=request.url.query,
             base_url=base_url(request),
             authorization=request.headers.get("authorization"),
