@@ -23,7 +23,7 @@ def base_url(request: Request) -> str:
 
 
 def _params(request: Request) -> dict[str, str]:
-    """One value per parameter; ``fields`` may be repeated (the schema's form style) or comma-separated."""
+    """One value per parameter; ``fields`` may be repeated (form style) or comma-separated."""
     params = dict(request.query_params)
     if len(request.query_params.getlist("fields")) > 1:
         params["fields"] = ",".join(request.query_params.getlist("fields"))
