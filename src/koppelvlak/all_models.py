@@ -3,6 +3,9 @@
 One line per bounded context that owns tables; keep it sorted.
 """
 
+from koppelvlak.catalogue import models as catalogue_models
+from koppelvlak.connections import models as connections_models
+from koppelvlak.providers import models as providers_models
 from koppelvlak.roster import models as roster_models
 
-__all__ = ["roster_models"]
+__all__ = ["catalogue_models", "connections_models", "providers_models", "roster_models"]

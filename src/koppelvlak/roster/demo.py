@@ -423,6 +423,6 @@ def build_demo_board(
     ]
     for model, model_rows in plan:
         for batch in _batches(model_rows):
-            session.execute(insert(model), batch)
+            session.execute(insert(model.__table__), batch)
     counts = {model.__tablename__: len(model_rows) for model, model_rows in plan}
     return DemoSummary(board_id=board_id, school_year=school_year, counts=counts)

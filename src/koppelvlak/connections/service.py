@@ -1,0 +1,435 @@
+"""Connection use cases: request, approve, sign off, refuse, suspend, resume, revoke, views.
+
+Every decision names its actor and writes a ``connection_event`` row in the same transaction.
+Admin actions take the admin's ``board_id``: a connection of another board is not found, so
+one board can never decide for another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from koppelvlak.connections import repository
+from koppelvlak.connections.errors import (
+    ConnectionNotFound,
+    DpoSignOffRequired,
+    InvalidTransition,
+    ProviderNotAccredited,
+    SchoolNotFound,
+)
+from koppelvlak.connections.models import (
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    ScopeKind,
+    UwlrProfile,
+)
+from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView, SchoolRef
+from koppelvlak.connections.states import can_move, state_at
+from koppelvlak.providers import repository as provider_repository
+from koppelvlak.providers import service as providers
+from koppelvlak.providers.errors import DatasetNotFound
+from koppelvlak.providers.models import AccreditationState
+from koppelvlak.providers.schemas import DatasetVersionView
+
+S = ConnectionState
+
+
+def record(
+    session: Session,
+    connection: Connection,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    from_state: ConnectionState | None = None,
+    to_state: ConnectionState | None = None,
+    reason: str | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Write one decision to the connection's history."""
+    session.add(
+        ConnectionEvent(
+            board_id=connection.board_id,
+            connection_id=connection.id,
+            seq=repository.last_event_seq(session, connection.id) + 1,
+            at=at,
+            actor=actor,
+            action=action,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value if to_state else None,
+            reason=reason,
+            detail=detail or {},
+        )
+    )
+
+
+def request(
+    session: Session,
+    *,
+    board_id: uuid.UUID,
+    school_id: uuid.UUID,
+    app_id: uuid.UUID,
+    actor: str,
+    at: datetime,
+    scope_kind: ScopeKind = ScopeKind.WHOLE_SCHOOL,
+    licensed_only: bool = False,
+    uwlr_profile: UwlrProfile | None = None,
+    ends_at: datetime | None = None,
+) -> Connection:
+    """A school × the app's latest dataset version, in state ``requested``."""
+    school = repository.school(session, board_id, school_id)
+    if school is None:
+        raise SchoolNotFound(f"no school with id {school_id} in this board")
+    app = providers.app_of(session, app_id)
+    provider = provider_repository.provider(session, app.provider_id)
+    assert provider is not None  # foreign key
+    if provider.accreditation_state is not AccreditationState.ACCREDITED:
+        raise ProviderNotAccredited(
+            f"provider {provider.name} is not accredited ({provider.accreditation_state})"
+        )
+    dataset = provider_repository.dataset_of_app(session, app_id)
+    if dataset is None:
+        raise DatasetNotFound(f"app {app.name} has no dataset yet")
+    if repository.connection_for(session, school.id, app.id) is not None:
+        raise InvalidTransition(
+            f"school {school.brin}{school.location_code} has a connection to {app.name} already"
+        )
+    version = providers.latest_version_view(session, dataset.id)
+    connection = Connection(
+        board_id=board_id,
+        school_id=school.id,
+        provider_id=provider.id,
+        app_id=app.id,
+        dataset_version_id=version.version_id,
+        state=S.REQUESTED,
+        scope_kind=scope_kind,
+        licensed_only=licensed_only,
+        uwlr_profile=uwlr_profile,
+        ends_at=ends_at,
+        requested_by=actor,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(connection)
+    session.flush()
+    record(
+        session,
+        connection,
+        actor=actor,
+        action="request",
+        at=at,
+        to_state=S.REQUESTED,
+        detail={"dataset_version": version.version},
+    )
+    session.flush()
+    return connection
+
+
+def get(session: Session, board_id: uuid.UUID, connection_id: uuid.UUID) -> Connection:
+    """A connection of this board; another board's connection is not found."""
+    connection = repository.connection_in_board(session, board_id, connection_id)
+    if connection is None:
+        raise ConnectionNotFound(f"no connection with id {connection_id} in this board")
+    return connection
+
+
+def _move(
+    session: Session,
+    connection: Connection,
+    target: ConnectionState,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    reason: str | None = None,
+) -> None:
+    current = state_at(connection.state, connection.ends_at, at)
+    if not can_move(current, target):
+        raise InvalidTransition(f"a connection that is {current} cannot become {target}")
+    if target is S.ACTIVE and connection.activated_at is None:
+        connection.activated_at = at
+    connection.state = target
+    connection.updated_at = at
+    record(
+        session,
+        connection,
+        actor=actor,
+        action=action,
+        at=at,
+        from_state=current,
+        to_state=target,
+        reason=reason,
+    )
+    session.flush()
+
+
+def _needs_reason(reason: str | None, what: str) -> str:
+    if reason is None or not reason.strip():
+        raise InvalidTransition(f"a reason is required to {what} a connection")
+    return reason.strip()
+
+
+def _version(session: Session, connection: Connection) -> DatasetVersionView:
+    return providers.dataset_version_view(session, connection.dataset_version_id)
+
+
+def approve(
+    session: Session, board_id: uuid.UUID, connection_id: uuid.UUID, *, actor: str, at: datetime
+) -> Connection:
+    """The admin's approval; activates unless a sensitive dataset still needs the DPO."""
+    connection = get(session, board_id, connection_id)
+    _check_provider_accredited(session, connection)
+    _check_uwlr_deliverable(session, connection)
+    connection.approved_by, connection.approved_at = actor, at
+    needs_dpo = _version(session, connection).sensitive and connection.dpo_signed_at is None
+    _move(
+        session,
+        connection,
+        S.APPROVED if needs_dpo else S.ACTIVE,
+        actor=actor,
+        action="approve",
+        at=at,
+    )
+    return connection
+
+
+def sign_off(
+    session: Session, board_id: uuid.UUID, connection_id: uuid.UUID, *, actor: str, at: datetime
+) -> Connection:
+    """The DPO's sign-off of a sensitive dataset; activates once the admin approved too."""
+    connection = get(session, board_id, connection_id)
+    current = state_at(connection.state, connection.ends_at, at)
+    if current not in {S.REQUESTED, S.APPROVED}:
+        raise InvalidTransition(f"a connection that is {current} needs no sign-off")
+    connection.dpo_signed_by, connection.dpo_signed_at = actor, at
+    if current is S.APPROVED:
+        _move(session, connection, S.ACTIVE, actor=actor, action="dpo_sign_off", at=at)
+    else:
+        record(session, connection, actor=actor, action="dpo_sign_off", at=at)
+        session.flush()
+    return connection
+
+
+def refuse(
+    session: Session,
+    board_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None,
+) -> Connection:
+    connection = get(session, board_id, connection_id)
+    connection.reason = _needs_reason(reason, "refuse")
+    _move(
+        session,
+        connection,
+        S.REFUSED,
+        actor=actor,
+        action="refuse",
+        at=at,
+        reason=connection.reason,
+    )
+    return connection
+
+
+def suspend(
+    session: Session,
+    board_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None,
+) -> Connection:
+    connection = get(session, board_id, connection_id)
+    connection.reason = _needs_reason(reason, "suspend")
+    _move(
+        session,
+        connection,
+        S.SUSPENDED,
+        actor=actor,
+        action="suspend",
+        at=at,
+        reason=connection.reason,
+    )
+    return connection
+
+
+def resume(
+    session: Session, board_id: uuid.UUID, connection_id: uuid.UUID, *, actor: str, at: datetime
+) -> Connection:
+    connection = get(session, board_id, connection_id)
+    if state_at(connection.state, connection.ends_at, at) is not S.SUSPENDED:
+        raise InvalidTransition(
+            f"only a suspended connection can be resumed, not a {connection.state} one"
+        )
+    _check_provider_accredited(session, connection)
+    _move(session, connection, S.ACTIVE, actor=actor, action="resume", at=at)
+    return connection
+
+
+def revoke(
+    session: Session,
+    board_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None,
+) -> Connection:
+    connection = get(session, board_id, connection_id)
+    connection.reason = _needs_reason(reason, "revoke")
+    _move(
+        session,
+        connection,
+        S.REVOKED,
+        actor=actor,
+        action="revoke",
+        at=at,
+        reason=connection.reason,
+    )
+    return connection
+
+
+def set_end(
+    session: Session,
+    board_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    ends_at: datetime | None,
+    *,
+    actor: str,
+    at: datetime,
+) -> Connection:
+    """Set or clear the end date (e.g. the contract's end); past it the connection is expired."""
+    connection = get(session, board_id, connection_id)
+    current = state_at(connection.state, connection.ends_at, at)
+    if current in {S.REFUSED, S.REVOKED, S.EXPIRED}:
+        raise InvalidTransition(f"a connection that is {current} cannot get a new end date")
+    connection.ends_at = ends_at
+    record(
+        session,
+        connection,
+        actor=actor,
+        action="set_end",
+        at=at,
+        detail={"ends_at": ends_at.isoformat() if ends_at else None},
+    )
+    session.flush()
+    return connection
+
+
+def _check_provider_accredited(session: Session, connection: Connection) -> None:
+    provider = provider_repository.provider(session, connection.provider_id)
+    assert provider is not None  # foreign key
+    if provider.accreditation_state is not AccreditationState.ACCREDITED:
+        raise ProviderNotAccredited(
+            f"provider {provider.name} is not accredited ({provider.accreditation_state})"
+        )
+
+
+def _check_uwlr_deliverable(session: Session, connection: Connection) -> None:
+    """Hook for the UWLR context: can this dataset be delivered in the connection's profile?
+
+    ``release/uwlr_requirements.py`` (owned by the UWLR work) provides
+    ``check_deliverable(profile, attribute_ids, entity_types)`` raising a KoppelvlakError;
+    until it exists every dataset passes.
+    """
+    if connection.uwlr_profile is None:
+        return
+    try:
+        from koppelvlak.release import uwlr_requirements  # type: ignore[attr-defined,unused-ignore]  # added by the UWLR work
+    except ImportError:
+        return
+    version = _version(session, connection)
+    uwlr_requirements.check_deliverable(
+        connection.uwlr_profile.value,
+        version.attribute_ids - repository.switched_off(session, connection.id),
+        version.entity_types,
+    )
+
+
+def history(
+    session: Session, board_id: uuid.UUID, connection_id: uuid.UUID
+) -> list[ConnectionEventView]:
+    connection = get(session, board_id, connection_id)
+    return [
+        ConnectionEventView(
+            e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, dict(e.detail)
+        )
+        for e in repository.events(session, connection.id)
+    ]
+
+
+def view(session: Session, connection: Connection, at: datetime) -> ConnectionView:
+    return _views(session, [connection], at)[0]
+
+
+def _views(session: Session, connections: list[Connection], at: datetime) -> list[ConnectionView]:
+    schools = repository.schools_by_id(session, {c.school_id for c in connections})
+    off = repository.switched_off_many(session, [c.id for c in connections])
+    versions: dict[uuid.UUID, DatasetVersionView] = {}
+    apps: dict[uuid.UUID, str] = {}
+    found = []
+    for c in connections:
+        if c.dataset_version_id not in versions:
+            versions[c.dataset_version_id] = providers.dataset_version_view(
+                session, c.dataset_version_id
+            )
+        if c.app_id not in apps:
+            apps[c.app_id] = providers.app_of(session, c.app_id).name
+        version = versions[c.dataset_version_id]
+        school = schools[c.school_id]
+        pending = (
+            providers.dataset_version_view(session, c.pending_version_id).version
+            if c.pending_version_id
+            else None
+        )
+        found.append(
+            ConnectionView(
+                connection_id=c.id,
+                board_id=c.board_id,
+                provider_id=c.provider_id,
+                app_name=apps[c.app_id],
+                state=state_at(c.state, c.ends_at, at).value,
+                school=SchoolRef(school.brin, school.location_code, school.name),
+                dataset_version=version.version,
+                attribute_ids=version.attribute_ids - (off[c.id] & version.optional_ids),
+                entity_types=version.entity_types,
+                purpose=version.purpose_code,
+                lawful_basis=version.lawful_basis.value,
+                uwlr_profile=c.uwlr_profile.value if c.uwlr_profile else None,
+                delivery_mode=version.delivery_mode.value,
+                school_id=c.school_id,
+                app_id=c.app_id,
+                scope_kind=c.scope_kind.value,
+                licensed_only=c.licensed_only,
+                pending_version=pending,
+                ends_at=c.ends_at,
+            )
+        )
+    return found
+
+
+def connections_for_provider(
+    session: Session, provider_id: uuid.UUID, at: datetime
+) -> list[ConnectionView]:
+    """Every connection of the provider, in whatever state (the API answers 403 for inactive)."""
+    return _views(session, repository.connections_of_provider(session, provider_id), at)
+
+
+def connections_for_board(
+    session: Session, board_id: uuid.UUID, at: datetime
+) -> list[ConnectionView]:
+    return _views(session, repository.connections_of_board(session, board_id), at)
+
+
+def require_dpo(version: DatasetVersionView, connection: Connection) -> None:
+    if version.sensitive and connection.dpo_signed_at is None:
+        raise DpoSignOffRequired(
+            f"dataset version {version.version} has sensitive attributes: the DPO must sign off"
+        )

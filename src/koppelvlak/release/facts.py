@@ -1,0 +1,74 @@
+"""Frozen inputs of the release engine: a connection and the people and groups it may concern.
+
+The repository loads these in a few set-based queries; the engine decides on them without
+I/O, so ``resolve`` and ``explain`` give the same answer for the same facts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from koppelvlak.release.values import AttributeValue, PersonKind
+
+ENTITY_OF_KIND = {PersonKind.STUDENT: "students", PersonKind.STAFF: "staff"}
+PREFIX_OF_KIND = {PersonKind.STUDENT: "student.", PersonKind.STAFF: "staff."}
+MEMBERSHIP_ATTRIBUTE = {PersonKind.STUDENT: "student.groups", PersonKind.STAFF: "staff.groups"}
+
+
+@dataclass(frozen=True)
+class ConnectionFacts:
+    connection_id: uuid.UUID
+    board_id: uuid.UUID
+    provider_id: uuid.UUID
+    school_id: uuid.UUID
+    state: str  # the state in force at the moment of release
+    provider_accredited: bool
+    dataset_attributes: Mapping[str, bool]  # attribute id -> required
+    switched_off: frozenset[str]
+    entity_types: frozenset[str]  # students / staff / groups
+    consent_based: bool
+    digital_consent_age: int
+    scope_kind: str  # whole_school | groups | year_groups
+    licensed_only: bool = False
+    scope_groups: frozenset[uuid.UUID] = frozenset()
+    scope_year_groups: frozenset[str] = frozenset()
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active" and self.provider_accredited
+
+    @property
+    def released_attribute_ids(self) -> frozenset[str]:
+        """The dataset's attributes minus the optional ones the school switched off."""
+        return frozenset(
+            a
+            for a, required in self.dataset_attributes.items()
+            if required or a not in self.switched_off
+        )
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    person_id: uuid.UUID
+    kind: PersonKind
+    school_id: uuid.UUID
+    year_group: str | None = None
+    birth_date: date | None = None
+    group_ids: frozenset[uuid.UUID] = frozenset()  # current memberships
+    group_year_groups: frozenset[str] = frozenset()  # year groups of those groups
+    licensed: bool = False
+    objection: bool = False
+    consent: str | None = None  # latest parental consent: given / refused / withdrawn
+    values: Mapping[str, AttributeValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    group_id: uuid.UUID
+    school_id: uuid.UUID
+    kind: str
+    year_group: str | None = None
+    values: Mapping[str, AttributeValue] = field(default_factory=dict)

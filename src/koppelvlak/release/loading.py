@@ -1,0 +1,243 @@
+"""Builds the engine's frozen facts from one set-based read of a school.
+
+``load`` reads a connection's school once (people not removed before the cutoff, memberships,
+licences, objections, consent events); ``people_at`` turns that read into ``PersonFacts`` as
+they stood at one moment, so a delta compares two moments without reading twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from koppelvlak.catalogue.models import LawfulBasis
+from koppelvlak.connections import repository as connection_repository
+from koppelvlak.connections.models import Connection
+from koppelvlak.connections.states import state_at
+from koppelvlak.kit.clock import as_utc
+from koppelvlak.providers import repository as provider_repository
+from koppelvlak.providers import service as providers
+from koppelvlak.providers.models import AccreditationState
+from koppelvlak.release import repository
+from koppelvlak.release.errors import ConnectionUnknown
+from koppelvlak.release.facts import ConnectionFacts, PersonFacts
+from koppelvlak.release.values import PersonKind
+from koppelvlak.roster.models import School
+
+
+def _alive(stamp: datetime | None, moment: datetime) -> bool:
+    return stamp is None or as_utc(stamp) > moment
+
+
+def connection_facts(
+    session: Session, connection_id: uuid.UUID, at: datetime, consent_age: int
+) -> tuple[Connection, ConnectionFacts]:
+    connection = connection_repository.connection(session, connection_id)
+    if connection is None:
+        raise ConnectionUnknown(f"no connection with id {connection_id}")
+    version = providers.dataset_version_view(session, connection.dataset_version_id)
+    provider = provider_repository.provider(session, connection.provider_id)
+    assert provider is not None  # foreign key
+    facts = ConnectionFacts(
+        connection_id=connection.id,
+        board_id=connection.board_id,
+        provider_id=connection.provider_id,
+        school_id=connection.school_id,
+        state=state_at(connection.state, connection.ends_at, at).value,
+        provider_accredited=provider.accreditation_state is AccreditationState.ACCREDITED,
+        dataset_attributes=dict(version.attributes),
+        switched_off=connection_repository.switched_off(session, connection.id),
+        entity_types=version.entity_types,
+        consent_based=version.lawful_basis is LawfulBasis.CONSENT,
+        digital_consent_age=consent_age,
+        scope_kind=connection.scope_kind.value,
+        licensed_only=connection.licensed_only,
+        scope_groups=connection_repository.scope_groups(session, connection.id),
+        scope_year_groups=connection_repository.scope_year_groups(session, connection.id),
+    )
+    return connection, facts
+
+
+@dataclass
+class SchoolRead:
+    """One read of a connection's school, valid for any moment after the cutoff."""
+
+    connection: ConnectionFacts
+    school: School
+    students: Sequence[tuple[Any, ...]] = ()
+    staff: Sequence[tuple[Any, ...]] = ()
+    groups: Sequence[tuple[Any, ...]] = ()
+    student_groups: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None]]] = field(
+        default_factory=dict
+    )
+    staff_groups: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None, str | None]]] = field(
+        default_factory=dict
+    )
+    licences: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = field(default_factory=dict)
+    objections: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = field(
+        default_factory=dict
+    )
+    consents: dict[uuid.UUID, list[tuple[str, datetime]]] = field(default_factory=dict)
+    group_year: dict[uuid.UUID, str | None] = field(default_factory=dict)
+
+
+def read_school(
+    session: Session,
+    facts: ConnectionFacts,
+    cutoff: datetime,
+    person_ids: frozenset[uuid.UUID] | None = None,
+    everyone: bool = False,
+) -> SchoolRead:
+    """Read what the connection may concern; ``everyone`` reads the whole board (explain)."""
+    school = repository.school(session, facts.board_id, facts.school_id)
+    assert school is not None  # foreign key
+    read = SchoolRead(connection=facts, school=school)
+    board, school_id = facts.board_id, facts.school_id
+    wanted = facts.released_attribute_ids
+    person_school = None if everyone else school_id
+    if "students" in facts.entity_types or everyone:
+        read.students = repository.students(
+            session, board, person_school, cutoff, wanted, person_ids=person_ids
+        )
+        groups_of: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None]]] = defaultdict(list)
+        for student_id, group_id, removed_at in repository.student_memberships(
+            session, board, school_id, cutoff, person_ids=person_ids
+        ):
+            groups_of[student_id].append((group_id, removed_at))
+        read.student_groups = groups_of
+    if "staff" in facts.entity_types or everyone:
+        read.staff = repository.staff(
+            session, board, person_school, cutoff, wanted, person_ids=person_ids
+        )
+        staff_of: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None, str | None]]] = (
+            defaultdict(list)
+        )
+        for staff_id, group_id, removed_at, role in repository.staff_memberships(
+            session, board, school_id, cutoff, person_ids=person_ids
+        ):
+            staff_of[staff_id].append((group_id, removed_at, role))
+        read.staff_groups = staff_of
+    read.groups = repository.groups(session, board, school_id, cutoff)
+    read.group_year = {row[0]: row[2] for row in read.groups}
+    if facts.licensed_only:
+        licences: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+        for person_id, created_at, removed_at in repository.licences(
+            session, board, facts.connection_id, cutoff
+        ):
+            licences[person_id].append((created_at, removed_at))
+        read.licences = licences
+    objections: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    for person_id, recorded_at, lifted_at in repository.objections(
+        session, board, facts.provider_id, cutoff
+    ):
+        objections[person_id].append((recorded_at, lifted_at))
+    read.objections = objections
+    if facts.consent_based:
+        consents: dict[uuid.UUID, list[tuple[str, datetime]]] = defaultdict(list)
+        for student_id, state, decided_at in repository.consents(session, board, facts.provider_id):
+            consents[student_id].append((str(state), decided_at))
+        read.consents = consents
+    return read
+
+
+def _licensed(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> bool:
+    return any(
+        as_utc(created) <= moment and _alive(removed, moment)
+        for created, removed in read.licences.get(person_id, ())
+    )
+
+
+def _objection(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> bool:
+    return any(
+        as_utc(recorded) <= moment and _alive(lifted, moment)
+        for recorded, lifted in read.objections.get(person_id, ())
+    )
+
+
+def _consent(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> str | None:
+    latest = None
+    for state, decided_at in read.consents.get(person_id, ()):
+        if as_utc(decided_at) <= moment:
+            latest = state
+    return latest
+
+
+def people_at(read: SchoolRead, moment: datetime) -> list[tuple[PersonFacts, tuple[Any, ...]]]:
+    """Every read person present at ``moment``, as engine facts beside their row."""
+    moment = as_utc(moment)
+    found: list[tuple[PersonFacts, tuple[Any, ...]]] = []
+    licensed_only = read.connection.licensed_only
+    for row in read.students:
+        if not _alive(row[2], moment):
+            continue
+        groups = frozenset(
+            g for g, removed in read.student_groups.get(row[0], ()) if _alive(removed, moment)
+        )
+        found.append(
+            (
+                PersonFacts(
+                    person_id=row[0],
+                    kind=PersonKind.STUDENT,
+                    school_id=row[1],
+                    year_group=row[4],
+                    birth_date=row[5],
+                    group_ids=groups,
+                    licensed=licensed_only and _licensed(read, row[0], moment),
+                    objection=_objection(read, row[0], moment),
+                    consent=_consent(read, row[0], moment),
+                ),
+                row,
+            )
+        )
+    for row in read.staff:
+        if not _alive(row[2], moment):
+            continue
+        groups = frozenset(
+            g for g, removed, _role in read.staff_groups.get(row[0], ()) if _alive(removed, moment)
+        )
+        found.append(
+            (
+                PersonFacts(
+                    person_id=row[0],
+                    kind=PersonKind.STAFF,
+                    school_id=row[1],
+                    group_ids=groups,
+                    group_year_groups=frozenset(
+                        y for g in groups if (y := read.group_year.get(g)) is not None
+                    ),
+                    licensed=licensed_only and _licensed(read, row[0], moment),
+                    objection=_objection(read, row[0], moment),
+                ),
+                row,
+            )
+        )
+    return found
+
+
+def left_at(
+    read: SchoolRead, facts: PersonFacts, row: tuple[Any, ...], since: datetime, at: datetime
+) -> datetime:
+    """The latest change in (since, at] that can explain why this person left, else ``at``."""
+    since, at = as_utc(since), as_utc(at)
+    stamps: list[datetime] = []
+    candidates: list[datetime | None] = [row[2]]
+    memberships = (
+        read.student_groups.get(facts.person_id, [])
+        if facts.kind is PersonKind.STUDENT
+        else [(g, r) for g, r, _ in read.staff_groups.get(facts.person_id, [])]
+    )
+    candidates += [removed for _g, removed in memberships]
+    candidates += [removed for _c, removed in read.licences.get(facts.person_id, ())]
+    candidates += [recorded for recorded, _l in read.objections.get(facts.person_id, ())]
+    candidates += [decided for _s, decided in read.consents.get(facts.person_id, ())]
+    candidates.append(row[3])
+    for stamp in candidates:
+        if stamp is not None and since < as_utc(stamp) <= at:
+            stamps.append(as_utc(stamp))
+    return max(stamps) if stamps else at

@@ -1,0 +1,316 @@
+"""Release use cases: ``resolve`` (what a connection may see now) and ``explain`` (why).
+
+Both read the facts the same way and ask the same pure engine, so an explanation always agrees
+with what was released. This is the only code that turns roster rows into provider-facing values
+(DESIGN invariant 1; the interfaces record a disclosure before sending).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from koppelvlak.kit.clock import as_utc
+from koppelvlak.release import engine, loading
+from koppelvlak.release.engine import PersonDecision, Reason
+from koppelvlak.release.errors import ConnectionInactive, PersonUnknown
+from koppelvlak.release.facts import MEMBERSHIP_ATTRIBUTE, ConnectionFacts, GroupFacts
+from koppelvlak.release.pseudonyms import pseudonym
+from koppelvlak.release.repository import GROUP_COLUMNS, STAFF_COLUMNS, STUDENT_COLUMNS
+from koppelvlak.release.values import (
+    AttributeValue,
+    DepartedPerson,
+    PersonKind,
+    Release,
+    ReleasedGroup,
+    ReleasedPerson,
+    ReleasedSchool,
+)
+
+# Where the value columns start in a person row (see release.repository).
+_VALUES_AT = {PersonKind.STUDENT: 6, PersonKind.STAFF: 4}
+_COLUMNS: dict[PersonKind, dict[str, Any]] = {
+    PersonKind.STUDENT: STUDENT_COLUMNS,
+    PersonKind.STAFF: STAFF_COLUMNS,
+}
+_GROUP_VALUES_AT = 5
+
+
+def _consent_age(given: int | None) -> int:
+    if given is not None:
+        return given
+    from koppelvlak.config import get_settings
+
+    return get_settings().digital_consent_age
+
+
+def _plain(value: Any) -> AttributeValue:
+    """Enums become their string value; dates stay dates."""
+    if hasattr(value, "value") and isinstance(value.value, str):
+        return str(value.value)
+    return value  # type: ignore[no-any-return]  # str, date, int or None from the roster columns
+
+
+def _layout(kind: PersonKind, attribute_ids: frozenset[str]) -> list[tuple[str, int]]:
+    columns = _COLUMNS[kind]
+    start = _VALUES_AT[kind]
+    present = [a for a in sorted(attribute_ids) if a in columns]
+    return [(a, start + i) for i, a in enumerate(present)]
+
+
+@dataclass(frozen=True)
+class AttributeExplanation:
+    attribute_id: str
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Explanation:
+    connection_id: uuid.UUID
+    person_id: uuid.UUID
+    kind: PersonKind
+    at: datetime
+    connection_state: str
+    released: bool
+    reason: Reason
+    detail: str
+    attributes: tuple[AttributeExplanation, ...]
+
+
+def resolve(
+    session: Session,
+    connection_id: uuid.UUID,
+    at: datetime,
+    pseudonym_key: bytes,
+    since: datetime | None = None,
+    *,
+    digital_consent_age: int | None = None,
+) -> Release:
+    """Exactly what the connection may see at ``at``; 403 when it is not active then."""
+    at = as_utc(at)
+    connection, facts = loading.connection_facts(
+        session, connection_id, at, _consent_age(digital_consent_age)
+    )
+    if not facts.active:
+        detail = (
+            "the provider is not accredited"
+            if not facts.provider_accredited
+            else f"connection {connection_id} is {facts.state}"
+        )
+        raise ConnectionInactive(detail)
+    cutoff = min(at, as_utc(since)) if since is not None else at
+    read = loading.read_school(session, facts, cutoff)
+    day = at.date()
+    provider = facts.provider_id
+    school = read.school
+
+    decided = [
+        (p, row, engine.decide_person(facts, p, day)) for p, row in loading.people_at(read, at)
+    ]
+    released_people = [(p, row, d) for p, row, d in decided if d.released]
+
+    groups = _released_groups(
+        facts, read, at, {gid for p, _r, _d in released_people for gid in p.group_ids}
+    )
+    updated = {row[0]: as_utc(row[4]) for row in read.groups}
+    group_pseudonym = {g.group_id: pseudonym(pseudonym_key, provider, g.group_id) for g in groups}
+    group_values = engine.group_attributes(facts)
+    released_groups = tuple(
+        ReleasedGroup(
+            group_id=g.group_id,
+            pseudonym=group_pseudonym[g.group_id],
+            kind=g.kind,
+            school_brin=school.brin,
+            school_location_code=school.location_code,
+            attributes={a: v for a, v in g.values.items() if a in group_values},
+            updated_at=updated[g.group_id],
+        )
+        for g in groups
+    )
+
+    layouts = {kind: _layout(kind, facts.released_attribute_ids) for kind in PersonKind}
+    people = tuple(
+        _released_person(
+            read,
+            person=p,
+            row=row,
+            decision=d,
+            layout=layouts[p.kind],
+            group_pseudonym=group_pseudonym,
+            key=pseudonym_key,
+            provider_id=provider,
+        )
+        for p, row, d in released_people
+    )
+    departed: tuple[DepartedPerson, ...] = ()
+    activated = connection.activated_at
+    if since is not None and activated is not None and as_utc(activated) <= as_utc(since):
+        departed = _departed(
+            read,
+            facts,
+            since=since,
+            at=at,
+            released_now={p.person_id for p, _r, _d in released_people},
+            key=pseudonym_key,
+        )
+    return Release(
+        board_id=facts.board_id,
+        provider_id=provider,
+        connection_id=facts.connection_id,
+        at=at,
+        attribute_ids=facts.released_attribute_ids,
+        schools=(
+            ReleasedSchool(
+                school_id=school.id,
+                brin=school.brin,
+                location_code=school.location_code,
+                name=school.name,
+                sector=school.sector.value,
+                school_year=_school_year(session, facts, at),
+            ),
+        ),
+        groups=released_groups,
+        people=people,
+        departed=departed,
+    )
+
+
+def _school_year(session: Session, facts: ConnectionFacts, at: datetime) -> str:
+    from koppelvlak.release import repository
+
+    name = repository.school_year_name(session, facts.board_id, at.date())
+    if name is not None:
+        return name
+    start = at.year if at.month >= 8 else at.year - 1
+    return f"{start}-{start + 1}"
+
+
+def _group_facts(read: loading.SchoolRead, moment: datetime) -> list[GroupFacts]:
+    names = list(GROUP_COLUMNS)
+    return [
+        GroupFacts(
+            group_id=row[0],
+            school_id=read.connection.school_id,
+            kind=str(_plain(row[1])),
+            year_group=row[2],
+            values={a: _plain(row[_GROUP_VALUES_AT + i]) for i, a in enumerate(names)},
+        )
+        for row in read.groups
+        if row[3] is None or as_utc(row[3]) > moment
+    ]
+
+
+def _released_groups(
+    facts: ConnectionFacts,
+    read: loading.SchoolRead,
+    at: datetime,
+    member_groups: set[uuid.UUID],
+) -> list[GroupFacts]:
+    candidates = [g for g in _group_facts(read, at) if engine.group_in_scope(facts, g)]
+    if facts.licensed_only:
+        candidates = [g for g in candidates if g.group_id in member_groups]
+    return candidates
+
+
+def _released_person(
+    read: loading.SchoolRead,
+    *,
+    person: Any,
+    row: tuple[Any, ...],
+    decision: PersonDecision,
+    layout: list[tuple[str, int]],
+    group_pseudonym: dict[uuid.UUID, str],
+    key: bytes,
+    provider_id: uuid.UUID,
+) -> ReleasedPerson:
+    released = decision.released_attributes
+    attributes = {a: _plain(row[i]) for a, i in layout if a in released}
+    for a in released:
+        if a not in attributes and not a.endswith(".groups"):
+            attributes[a] = None  # an operator-added attribute without a roster column yet
+    memberships: tuple[str, ...] = ()
+    roles: dict[str, str] = {}
+    if MEMBERSHIP_ATTRIBUTE[person.kind] in released:
+        memberships = tuple(
+            sorted(group_pseudonym[g] for g in person.group_ids if g in group_pseudonym)
+        )
+        if person.kind is PersonKind.STAFF:
+            for g, _removed, role in read.staff_groups.get(person.person_id, ()):
+                if g in group_pseudonym and role:
+                    roles[group_pseudonym[g]] = role
+    return ReleasedPerson(
+        person_id=person.person_id,
+        kind=person.kind,
+        pseudonym=pseudonym(key, provider_id, person.person_id),
+        school_brin=read.school.brin,
+        school_location_code=read.school.location_code,
+        attributes=attributes,
+        group_pseudonyms=memberships,
+        group_roles=roles,
+        updated_at=as_utc(row[3]),
+    )
+
+
+def _departed(
+    read: loading.SchoolRead,
+    facts: ConnectionFacts,
+    *,
+    since: datetime,
+    at: datetime,
+    released_now: set[uuid.UUID],
+    key: bytes,
+) -> tuple[DepartedPerson, ...]:
+    """People released at ``since`` (as far as the data tells) who are not released at ``at``."""
+    since = as_utc(since)
+    then = dataclasses.replace(facts, state="active")
+    found = []
+    for p, row in loading.people_at(read, since):
+        if p.person_id in released_now:
+            continue
+        if engine.decide_person(then, p, since.date()).released:
+            found.append(
+                DepartedPerson(
+                    person_id=p.person_id,
+                    kind=p.kind,
+                    pseudonym=pseudonym(key, facts.provider_id, p.person_id),
+                    left_at=loading.left_at(read, p, row, since, at),
+                )
+            )
+    return tuple(sorted(found, key=lambda d: (d.left_at, d.pseudonym)))
+
+
+def explain(
+    session: Session,
+    connection_id: uuid.UUID,
+    person_id: uuid.UUID,
+    at: datetime,
+    *,
+    digital_consent_age: int | None = None,
+) -> Explanation:
+    """Why this person is or is not released by the connection at ``at``, attribute by attribute."""
+    at = as_utc(at)
+    _connection, facts = loading.connection_facts(
+        session, connection_id, at, _consent_age(digital_consent_age)
+    )
+    read = loading.read_school(session, facts, at, frozenset({person_id}), everyone=True)
+    people = loading.people_at(read, at)
+    if not people:
+        raise PersonUnknown(f"no current student or staff member with id {person_id} in this board")
+    person, _row = people[0]
+    decision = engine.decide_person(facts, person, at.date())
+    return Explanation(
+        connection_id=facts.connection_id,
+        person_id=person_id,
+        kind=person.kind,
+        at=at,
+        connection_state=facts.state,
+        released=decision.released,
+        reason=decision.reason,
+        detail=decision.detail,
+        attributes=tuple(AttributeExplanation(a, r) for a, r in decision.attributes.items()),
+    )
