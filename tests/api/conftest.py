@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from koppelvlak.db import make_engine, session_factory, unit_of_work
-from koppelvlak.kit.clock import utcnow
 from tests.support.oneroster_client import checked_client
+from tests.support.provider_setup import add_providers
 from tests.support.server import koppelvlak_env, run_cli, running_server
 
 USERS = "/ims/oneroster/rostering/v1p2/users"
@@ -29,9 +29,10 @@ class Deployment:
     base_url: str
     database_url: str
     demo: dict[str, Any]
+    providers: list[dict[str, Any]]
 
     def provider(self, name_part: str) -> dict[str, Any]:
-        return next(p for p in self.demo["providers"] if name_part.lower() in p["name"].lower())
+        return next(p for p in self.providers if name_part.lower() in p["name"].lower())
 
     def token(self, provider: dict[str, Any], scope: str | None = None) -> str:
         data = {"grant_type": "client_credentials"}
@@ -62,8 +63,14 @@ def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[
     environment = koppelvlak_env(url, workdir, **env)
     built = run_cli("demo", "--students", str(students), "--json", env=environment)
     assert built.returncode == 0, built.stderr
+    engine = make_engine(url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            ours = add_providers(session)
+    finally:
+        engine.dispose()
     with running_server(environment) as base_url:
-        yield Deployment(base_url, url, json.loads(built.stdout))
+        yield Deployment(base_url, url, json.loads(built.stdout), ours)
 
 
 @pytest.fixture(
@@ -85,7 +92,3 @@ def own_deployment(
     tmp_path: Path,
 ) -> Iterator[Deployment]:
     yield from deploy(fresh_database_url(request.param), tmp_path, students=20)
-
-
-def now() -> Any:
-    return utcnow()

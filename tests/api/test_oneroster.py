@@ -55,7 +55,7 @@ class TestAnIndependentOAuthClientPagesThroughUsers:
     def test_authlib_gets_a_token_and_follows_the_next_links(
         self, deployment: Deployment, method: str
     ) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         with authlib_client(deployment, provider, method) as client:
             token = client.fetch_token(
                 deployment.base_url + "/oauth/token", grant_type="client_credentials"
@@ -75,7 +75,7 @@ class TestAnIndependentOAuthClientPagesThroughUsers:
         assert len(seen) == total == len(set(seen))
 
     def test_a_fields_projection_keeps_the_identity_fields(self, deployment: Deployment) -> None:
-        with deployment.client(deployment.demo["providers"][0]) as client:
+        with deployment.client(deployment.providers[0]) as client:
             page = client.get(USERS, params={"fields": "givenName", "limit": "3"})
         assert page.status_code == 200
         for user in page.json()["users"]:
@@ -87,7 +87,7 @@ class TestOnlyTheDatasetsAttributesAppear:
     def test_every_user_field_is_justified_by_a_released_attribute(
         self, deployment: Deployment
     ) -> None:
-        for provider in deployment.demo["providers"]:
+        for provider in deployment.providers:
             attributes = set(provider["dataset"]["attributes"])
             allowed = set(ALWAYS) | {"metadata"}
             for attribute in attributes:
@@ -106,7 +106,7 @@ class TestOnlyTheDatasetsAttributesAppear:
     def test_demographics_need_a_dataset_with_birth_date_or_sex(
         self, deployment: Deployment
     ) -> None:
-        for provider in deployment.demo["providers"]:
+        for provider in deployment.providers:
             justified = bool(
                 {"student.birth_date", "student.sex"} & set(provider["dataset"]["attributes"])
             )
@@ -121,7 +121,7 @@ class TestOnlyTheDatasetsAttributesAppear:
 
 class TestOtherSchoolsAndProvidersYieldNoData:
     def test_a_school_outside_the_connections_is_unknown(self, deployment: Deployment) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         with deployment.client(provider) as client:
             answer = client.get(f"{BASE}/schools/99ZZ00/students")
         assert answer.status_code == 404
@@ -131,7 +131,7 @@ class TestOtherSchoolsAndProvidersYieldNoData:
     def test_another_providers_people_are_unknown_to_this_provider(
         self, deployment: Deployment
     ) -> None:
-        first, second = deployment.demo["providers"][:2]
+        first, second = deployment.providers[:2]
         with deployment.client(second) as client:
             theirs = {
                 u["sourcedId"] for u in client.get(USERS, params={"limit": "1000"}).json()["users"]
@@ -177,7 +177,7 @@ class TestBadRequests:
     def test_bad_parameters_get_the_spec_status_info(
         self, deployment: Deployment, params: dict[str, str], minor: str, description: str
     ) -> None:
-        with deployment.client(deployment.demo["providers"][0]) as client:
+        with deployment.client(deployment.providers[0]) as client:
             answer = client.get(USERS, params=params)
         assert answer.status_code == 400
         assert imsx_minor(answer.json()) == minor
@@ -186,7 +186,7 @@ class TestBadRequests:
     def test_a_token_without_the_demographics_scope_is_forbidden_there(
         self, deployment: Deployment
     ) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         token = deployment.token(provider, scope=CORE)
         with checked_client(
             deployment.base_url, headers={"Authorization": f"Bearer {token}"}
@@ -198,7 +198,7 @@ class TestBadRequests:
 
 class TestTokenEndpointErrors:
     def test_a_wrong_grant_type_is_unsupported_grant_type(self, deployment: Deployment) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         with checked_client(deployment.base_url) as client:
             answer = client.post(
                 "/oauth/token",
@@ -212,7 +212,7 @@ class TestTokenEndpointErrors:
         }
 
     def test_only_unsupported_scopes_is_invalid_scope(self, deployment: Deployment) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         with checked_client(deployment.base_url) as client:
             answer = client.post(
                 "/oauth/token",
@@ -231,7 +231,7 @@ class TestTokenEndpointErrors:
     def test_unsupported_scopes_beside_supported_ones_are_dropped(
         self, deployment: Deployment
     ) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         gradebook = "https://purl.imsglobal.org/spec/or/v1p2/scope/gradebook.readonly"
         with checked_client(deployment.base_url) as client:
             answer = client.post(
@@ -243,7 +243,7 @@ class TestTokenEndpointErrors:
         assert answer.json()["scope"] == CORE
 
     def test_a_wrong_secret_is_invalid_client(self, deployment: Deployment) -> None:
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         with checked_client(deployment.base_url) as client:
             answer = client.post(
                 "/oauth/token",

@@ -45,7 +45,7 @@ class TestRevocationTakesEffectAtOnce:
     def test_a_revoked_credential_stops_its_live_token_and_gets_no_new_one(
         self, own_deployment: Deployment
     ) -> None:
-        provider = own_deployment.demo["providers"][0]
+        provider = own_deployment.providers[0]
         with own_deployment.client(provider) as client:
             assert client.get(USERS).status_code == 200
             own_deployment.change(
@@ -67,7 +67,7 @@ class TestRevocationTakesEffectAtOnce:
     def test_a_revoked_connection_answers_403_with_no_data(
         self, own_deployment: Deployment
     ) -> None:
-        provider = own_deployment.demo["providers"][0]
+        provider = own_deployment.providers[0]
 
         def revoke_all(session: Session) -> None:
             principal = providers.client_principal(session, provider["client_id"], now())
@@ -95,7 +95,7 @@ class TestTheLedger:
     def test_each_personal_response_is_recorded_with_the_digest_of_its_bytes(
         self, own_deployment: Deployment
     ) -> None:
-        provider = own_deployment.demo["providers"][0]
+        provider = own_deployment.providers[0]
         before = entries(own_deployment)
         with own_deployment.client(provider) as client:
             answer = client.get(USERS, params={"limit": "5"})
@@ -112,7 +112,7 @@ class TestTheLedger:
     def test_an_unwritable_ledger_gives_503_and_sends_nothing(
         self, own_deployment: Deployment
     ) -> None:
-        provider = own_deployment.demo["providers"][0]
+        provider = own_deployment.providers[0]
 
         def freeze(session: Session) -> None:
             if session.get_bind().dialect.name == "sqlite":
@@ -156,7 +156,7 @@ class TestPrivateKeyJwt:
     def test_authlib_authenticates_with_a_signed_assertion(
         self, own_deployment: Deployment
     ) -> None:
-        provider = own_deployment.demo["providers"][0]
+        provider = own_deployment.providers[0]
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         public = key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -183,7 +183,7 @@ class TestPrivateKeyJwt:
     def test_an_assertion_signed_with_another_key_is_invalid_client(
         self, own_deployment: Deployment
     ) -> None:
-        provider = own_deployment.demo["providers"][0]
+        provider = own_deployment.providers[0]
         registered, other = (
             rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2)
         )

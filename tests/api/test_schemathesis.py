@@ -38,7 +38,7 @@ def live(
         students=20,
         KOPPELVLAK_RATE_LIMIT="100000/minute",
     ):
-        provider = deployment.demo["providers"][0]
+        provider = deployment.providers[0]
         yield deployment, {"Authorization": f"Bearer {deployment.token(provider)}"}
 
 
