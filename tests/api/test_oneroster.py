@@ -74,13 +74,22 @@ class TestAnIndependentOAuthClientPagesThroughUsers:
         assert total > 7
         assert len(seen) == total == len(set(seen))
 
-    def test_a_fields_projection_keeps_the_identity_fields(self, deployment: Deployment) -> None:
+    def test_a_fields_projection_keeps_the_identity_and_required_fields(
+        self, deployment: Deployment
+    ) -> None:
         with deployment.client(deployment.providers[0]) as client:
             page = client.get(USERS, params={"fields": "givenName", "limit": "3"})
         assert page.status_code == 200
         for user in page.json()["users"]:
-            assert set(user) <= {"sourcedId", "status", "dateLastModified", "givenName"}
-            assert {"sourcedId", "status", "dateLastModified"} <= set(user)
+            assert set(user) == {
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "enabledUser",
+                "givenName",
+                "familyName",
+                "roles",
+            }
 
 
 class TestOnlyTheDatasetsAttributesAppear:

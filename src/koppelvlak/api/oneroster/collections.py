@@ -26,6 +26,7 @@ class RecordType:
     aliases: Mapping[str, str]
     build: Build
     noun: str  # for messages: "user", "class"
+    required: tuple[str, ...] = ()  # kept by a ``fields`` projection
 
 
 def _users(kinds: tuple[PersonKind, ...]) -> Build:
@@ -33,9 +34,23 @@ def _users(kinds: tuple[PersonKind, ...]) -> Build:
 
 
 STUDENT, STAFF = (PersonKind.STUDENT,), (PersonKind.STAFF,)
-ORGS = RecordType("orgs", "org", fields.ORG, fields.NO_ALIASES, lambda r, _: r.orgs(), "org")
+ORGS = RecordType(
+    "orgs",
+    "org",
+    fields.ORG,
+    fields.NO_ALIASES,
+    lambda r, _: r.orgs(),
+    "org",
+    required=fields.REQUIRED_ORG,
+)
 SCHOOLS = RecordType(
-    "orgs", "org", fields.ORG, fields.NO_ALIASES, lambda r, _: r.schools(), "school"
+    "orgs",
+    "org",
+    fields.ORG,
+    fields.NO_ALIASES,
+    lambda r, _: r.schools(),
+    "school",
+    required=fields.REQUIRED_ORG,
 )
 SESSIONS = RecordType(
     "academicSessions",
@@ -44,6 +59,7 @@ SESSIONS = RecordType(
     fields.NO_ALIASES,
     lambda r, _: r.academic_sessions(),
     "academic session",
+    required=fields.REQUIRED_ACADEMIC_SESSION,
 )
 TERMS = RecordType(
     "academicSessions",
@@ -52,6 +68,7 @@ TERMS = RecordType(
     fields.NO_ALIASES,
     lambda r, _: r.terms(),
     "term",
+    required=fields.REQUIRED_ACADEMIC_SESSION,
 )
 GRADING_PERIODS = RecordType(
     "academicSessions",
@@ -60,18 +77,53 @@ GRADING_PERIODS = RecordType(
     fields.NO_ALIASES,
     lambda r, _: r.grading_periods(),
     "grading period",
+    required=fields.REQUIRED_ACADEMIC_SESSION,
 )
 CLASSES = RecordType(
-    "classes", "class", fields.CLASS, fields.NO_ALIASES, lambda r, _: r.classes(), "class"
+    "classes",
+    "class",
+    fields.CLASS,
+    fields.NO_ALIASES,
+    lambda r, _: r.classes(),
+    "class",
+    required=fields.REQUIRED_CLASS,
 )
 COURSES = RecordType(
-    "courses", "course", fields.COURSE, fields.NO_ALIASES, lambda r, _: r.courses(), "course"
+    "courses",
+    "course",
+    fields.COURSE,
+    fields.NO_ALIASES,
+    lambda r, _: r.courses(),
+    "course",
+    required=fields.REQUIRED_COURSE,
 )
 USERS = RecordType(
-    "users", "user", fields.USER, fields.USER_ALIASES, _users(tuple(PersonKind)), "user"
+    "users",
+    "user",
+    fields.USER,
+    fields.USER_ALIASES,
+    _users(tuple(PersonKind)),
+    "user",
+    required=fields.REQUIRED_USER,
 )
-STUDENTS = RecordType("users", "user", fields.USER, fields.USER_ALIASES, _users(STUDENT), "student")
-TEACHERS = RecordType("users", "user", fields.USER, fields.USER_ALIASES, _users(STAFF), "teacher")
+STUDENTS = RecordType(
+    "users",
+    "user",
+    fields.USER,
+    fields.USER_ALIASES,
+    _users(STUDENT),
+    "student",
+    required=fields.REQUIRED_USER,
+)
+TEACHERS = RecordType(
+    "users",
+    "user",
+    fields.USER,
+    fields.USER_ALIASES,
+    _users(STAFF),
+    "teacher",
+    required=fields.REQUIRED_USER,
+)
 ENROLLMENTS = RecordType(
     "enrollments",
     "enrollment",
@@ -79,6 +131,7 @@ ENROLLMENTS = RecordType(
     fields.NO_ALIASES,
     lambda r, _: r.enrollments(),
     "enrollment",
+    required=fields.REQUIRED_ENROLLMENT,
 )
 DEMOGRAPHIC_RECORDS = RecordType(
     "demographics",
@@ -87,6 +140,7 @@ DEMOGRAPHIC_RECORDS = RecordType(
     fields.NO_ALIASES,
     lambda r, departed: r.demographics(departed=departed),
     "demographics record",
+    required=fields.REQUIRED_DEMOGRAPHICS,
 )
 
 CORE = frozenset({ROSTER_CORE, ROSTER})

@@ -179,11 +179,13 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
                 page = [i for i in items if i.record["sourcedId"] == wanted]
                 if not page:
                     raise unknown_object(f"no {records.noun} with sourcedId {wanted!r}")
-                body = _dumps({records.single_key: query.select(page[0].record)})
+                body = _dumps({records.single_key: query.select(page[0].record, records.required)})
             else:
                 narrowed = _narrow(read, renderer, items)
                 total, page = apply(query, narrowed, records.aliases, lambda i: i.record)
-                body = _dumps({records.set_key: [query.select(i.record) for i in page]})
+                body = _dumps(
+                    {records.set_key: [query.select(i.record, records.required) for i in page]}
+                )
                 headers = {"X-Total-Count": str(total), "Link": _link_header(read, query, total)}
             _record(session, read, page, body)
     except KoppelvlakError as error:

@@ -94,6 +94,17 @@ DEMOGRAPHICS = frozenset(
     )
 )
 
+# What the official schemas require of each record: a ``fields`` projection keeps these too,
+# so a projected record still validates (strict clients reject it otherwise).
+_IDENTITY = ("sourcedId", "status", "dateLastModified")
+REQUIRED_USER = (*_IDENTITY, "enabledUser", "givenName", "familyName", "roles")
+REQUIRED_ORG = (*_IDENTITY, "name", "type", "identifier")
+REQUIRED_CLASS = (*_IDENTITY, "title", "course", "school", "terms")
+REQUIRED_ENROLLMENT = (*_IDENTITY, "user", "class", "school", "role")
+REQUIRED_ACADEMIC_SESSION = (*_IDENTITY, "title", "startDate", "endDate", "type", "schoolYear")
+REQUIRED_COURSE = (*_IDENTITY, "title", "courseCode")
+REQUIRED_DEMOGRAPHICS = _IDENTITY
+
 USER_ALIASES: Mapping[str, str] = {"role": "roles.role", "orgSourcedIds": "roles.org"}
 NO_ALIASES: Mapping[str, str] = {}
 

@@ -198,11 +198,14 @@ class CollectionQuery:
     fields: tuple[str, ...] | None = None
     filter: Expression | None = None
 
-    def select(self, record: Record) -> dict[str, object]:
+    def select(
+        self, record: Record, required: Sequence[str] = ALWAYS_SELECTED
+    ) -> dict[str, object]:
+        """Project onto ``fields``, keeping the identity and schema-required fields."""
         if self.fields is None:
             return dict(record)
-        keep = (*ALWAYS_SELECTED, *self.fields)
-        return {key: record[key] for key in keep if key in record}
+        keep = {*ALWAYS_SELECTED, *required, *self.fields}
+        return {key: value for key, value in record.items() if key in keep}
 
 
 def _integer(name: str, text: str, minimum: int) -> int:

@@ -193,6 +193,7 @@ class TestPagingSortingAndFields:
 
     def test_a_projection_always_keeps_sourced_id_status_and_date_last_modified(self) -> None:
         query = parse_collection({"fields": "givenName"}, FIELDS)
+        assert query.select(USERS[0], ("roles",))["roles"] == USERS[0]["roles"]
         assert query.select(USERS[0]) == {
             "sourcedId": "u1",
             "status": "active",
