@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.conftest import Deployment, deploy
 from tests.support.oneroster_client import OWN_DOCUMENT
@@ -20,6 +21,12 @@ from tests.support.oneroster_schema import BASE_PATH, official
 
 OWN = schemathesis.openapi.from_dict(json.loads(OWN_DOCUMENT.read_text(encoding="utf-8")))
 OFFICIAL = schemathesis.openapi.from_dict(official())
+# The official document types ``filter``, ``sort`` and ``fields`` as free strings, while the
+# specification's text gives them a grammar and field names: a schema-valid ``filter=0`` is
+# rightly a 400 (invalid_filter_field). So "schema-valid data must be accepted" cannot hold here;
+# every other check (no 5xx, documented status, content type, headers, body schema, negative data
+# rejected) runs.
+EXCLUDED = [positive_data_acceptance]
 FAST = settings(
     max_examples=8,
     deadline=None,
@@ -48,7 +55,7 @@ def test_our_document_describes_every_answer(
     case: schemathesis.Case, live: tuple[Deployment, dict[str, Any]]
 ) -> None:
     deployment, headers = live
-    case.call_and_validate(base_url=deployment.base_url, headers=headers)
+    case.call_and_validate(base_url=deployment.base_url, headers=headers, excluded_checks=EXCLUDED)
 
 
 @OFFICIAL.parametrize()
@@ -57,7 +64,9 @@ def test_the_official_document_describes_every_oneroster_answer(
     case: schemathesis.Case, live: tuple[Deployment, dict[str, Any]]
 ) -> None:
     deployment, headers = live
-    case.call_and_validate(base_url=deployment.base_url + BASE_PATH, headers=headers)
+    case.call_and_validate(
+        base_url=deployment.base_url + BASE_PATH, headers=headers, excluded_checks=EXCLUDED
+    )
 
 
 def test_the_vendored_official_document_is_unmodified() -> None:

@@ -19,6 +19,7 @@ from koppelvlak.api.oneroster.errors import invalid_data, invalid_filter, invali
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1_000
+INT32_MAX = 2**31 - 1  # the schema's format: int32
 OPERATORS = ("!=", ">=", "<=", "=", ">", "<", "~")
 ALWAYS_SELECTED = ("sourcedId", "status", "dateLastModified")
 
@@ -215,6 +216,8 @@ def _integer(name: str, text: str, minimum: int) -> int:
         raise invalid_data(f"{name}: must be a whole number, got {text!r}") from None
     if value < minimum:
         raise invalid_data(f"{name}: must be at least {minimum}")
+    if value > INT32_MAX:
+        raise invalid_data(f"{name}: must be at most {INT32_MAX}")
     return value
 
 

@@ -170,6 +170,7 @@ class TestPagingSortingAndFields:
             ({"limit": "0"}, "limit: must be at least 1"),
             ({"limit": "ten"}, "limit: must be a whole number, got 'ten'"),
             ({"offset": "-1"}, "offset: must be at least 0"),
+            ({"offset": "2147483648"}, "offset: must be at most 2147483647"),
             ({"sort": "shoeSize"}, "sort: unknown field 'shoeSize'"),
             ({"orderBy": "up"}, "orderBy: must be asc or desc"),
         ],
