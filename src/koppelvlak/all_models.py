@@ -3,9 +3,16 @@
 One line per bounded context that owns tables; keep it sorted.
 """
 
+from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
 from koppelvlak.providers import models as providers_models
 from koppelvlak.roster import models as roster_models
 
-__all__ = ["catalogue_models", "connections_models", "providers_models", "roster_models"]
+__all__ = [
+    "audit_models",
+    "catalogue_models",
+    "connections_models",
+    "providers_models",
+    "roster_models",
+]

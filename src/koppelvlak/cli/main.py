@@ -8,6 +8,7 @@ import sys
 import typer
 
 from koppelvlak import __version__
+from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import serve as serve_commands
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(audit_commands.app, name="audit")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
 

@@ -1,0 +1,237 @@
+"""Ledger use cases: record a disclosure, verify the chains, erase a person, read the views.
+
+``record`` appends in the caller's transaction and never commits; the caller commits before
+it sends anything, so a disclosure that could not be recorded is never sent (DESIGN
+invariant 1, ADR 0002). Any database failure while recording becomes ``LedgerUnavailable``
+(503), which every interface renders as "nothing was sent".
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from koppelvlak.audit import ledger, repository
+from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
+from koppelvlak.audit.reports import (
+    ChainReport,
+    PersonDisclosure,
+    ProviderDisclosure,
+    VerifyReport,
+)
+from koppelvlak.audit.values import Channel, Disclosure, LedgerReceipt
+from koppelvlak.db import short_reason
+from koppelvlak.kit.clock import as_utc, utcnow
+
+Progress = Callable[[int, int], None]  # (entries just verified, total entries expected)
+
+
+@contextmanager
+def ledger_writes() -> Iterator[None]:
+    """Turn any database failure inside the block into ``LedgerUnavailable`` (503).
+
+    ``record`` uses it; an interface can wrap its commit in it too, so a failed commit of
+    the ledger entry also answers 503 and sends nothing.
+    """
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise LedgerUnavailable(
+            f"the disclosure could not be recorded, so nothing was sent: {short_reason(error)}"
+        ) from error
+
+
+def record(session: Session, disclosure: Disclosure, at: datetime | None = None) -> LedgerReceipt:
+    """Append one disclosure to its board's chain, in the caller's transaction."""
+    with ledger_writes():
+        return _append(session, disclosure, at)
+
+
+def _append(session: Session, disclosure: Disclosure, at: datetime | None) -> LedgerReceipt:
+    board_id = disclosure.board_id
+    sequence, previous_hash = repository.advance_head(session, board_id, utcnow())
+    # The time is taken under the chain lock, so a board's entries are in time order.
+    recorded_at = as_utc(at) if at is not None else utcnow()
+    entry_id = uuid.uuid4()
+    attribute_ids = ledger.canonical_attributes(disclosure.attribute_ids)
+    details_salt = secrets.token_hex(16)
+    details = ledger.details_commitment(details_salt, disclosure.query, attribute_ids)
+    subjects: list[dict[str, Any]] = []
+    for person_id in disclosure.person_ids:
+        salt = secrets.token_hex(16)
+        subjects.append(
+            {
+                "board_id": board_id,
+                "sequence": sequence,
+                "commitment": ledger.subject_commitment(salt, person_id),
+                "entry_id": entry_id,
+                "person_id": person_id,
+                "salt": salt,
+            }
+        )
+    header = ledger.Header(
+        entry_id=entry_id,
+        board_id=board_id,
+        sequence=sequence,
+        recorded_at=recorded_at,
+        provider_id=disclosure.provider_id,
+        connection_id=disclosure.connection_id,
+        channel=Channel(disclosure.channel).value,
+        endpoint=disclosure.endpoint,
+        response_digest=disclosure.response_digest,
+        previous_hash=previous_hash,
+        payload_commitment=ledger.payload_commitment(
+            details, (subject["commitment"] for subject in subjects)
+        ),
+    )
+    entry_hash = ledger.entry_hash(header)
+    repository.add_entry(
+        session,
+        entry={
+            "id": entry_id,
+            **{name: value for name, value in header._asdict().items() if name != "entry_id"},
+            "channel": Channel(disclosure.channel),
+            "entry_hash": entry_hash,
+        },
+        payload={
+            "entry_id": entry_id,
+            "board_id": board_id,
+            "details_commitment": details,
+            "salt": details_salt,
+            "query": disclosure.query,
+            "attribute_ids": attribute_ids,
+        },
+        subjects=subjects,
+    )
+    repository.set_head_hash(session, board_id, entry_hash)
+    return LedgerReceipt(
+        entry_id=entry_id,
+        board_id=board_id,
+        sequence=sequence,
+        entry_hash=entry_hash,
+        recorded_at=recorded_at,
+    )
+
+
+def verify(
+    session: Session, board_id: uuid.UUID | None = None, progress: Progress | None = None
+) -> VerifyReport:
+    """Check every chain (or one board's) from its first entry; name the first break of each."""
+    chains = repository.chains(session, board_id)
+    total = sum(head or 0 for _, _, head, _ in chains)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(count, total)
+
+    reports = []
+    for chain_board, code, head_sequence, head_hash in chains:
+        rows = ledger.attach_subjects(
+            repository.stream_entries(session, chain_board),
+            repository.stream_subjects(session, chain_board),
+        )
+        check = ledger.verify_chain(
+            chain_board,
+            rows,
+            head_sequence=head_sequence,
+            head_hash=head_hash,
+            locate=partial(repository.sequence_of_hash, session, chain_board),
+            progress=advance,
+        )
+        reports.append(
+            ChainReport(
+                board_id=chain_board,
+                board_code=code,
+                entries=check.entries,
+                erased_subjects=check.erased_subjects,
+                erased_payloads=check.erased_payloads,
+                broken=check.broken,
+            )
+        )
+    return VerifyReport(chains=tuple(reports))
+
+
+def board_by_code(session: Session, code: str) -> uuid.UUID:
+    board_id = repository.board_id_for_code(session, code)
+    if board_id is None:
+        raise UnknownBoard(f"no board with code {code!r}")
+    return board_id
+
+
+def erase_person(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> int:
+    """Remove one person from every disclosure of the board; returns how many entries named them.
+
+    The person's id and salt go; their salted commitment stays, which reveals nothing about
+    them and keeps every entry's payload commitment, and so the chain, verifiable.
+    """
+    return repository.erase_subject(session, board_id, person_id, utcnow())
+
+
+def erase_payloads(session: Session, board_id: uuid.UUID, recorded_before: datetime) -> int:
+    """Retention: forget the payloads (query, attributes, people) of older entries."""
+    return repository.erase_payloads(session, board_id, as_utc(recorded_before), utcnow())
+
+
+def _person_disclosure(row: Any) -> PersonDisclosure:
+    return PersonDisclosure(**_fields(row))
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    return {
+        "entry_id": row[0],
+        "board_id": row[1],
+        "sequence": row[2],
+        "recorded_at": as_utc(row[3]),
+        "provider_id": row[4],
+        "connection_id": row[5],
+        "channel": Channel(row[6]),
+        "endpoint": row[7],
+        "response_digest": row[8],
+        "attribute_ids": None if row[9] is None else frozenset(json.loads(row[9])),
+        "query": row[10],
+    }
+
+
+def disclosures_for_person(
+    session: Session, board_id: uuid.UUID, person_id: uuid.UUID
+) -> tuple[PersonDisclosure, ...]:
+    """Which providers received what about this person, when (oldest first)."""
+    rows = repository.person_disclosures(session, board_id, person_id)
+    return tuple(_person_disclosure(row) for row in rows)
+
+
+def disclosures_for_provider(
+    session: Session,
+    board_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[ProviderDisclosure, ...]:
+    """What one provider received from this board in ``[since, until)``, with the people."""
+    rows = repository.provider_disclosures(
+        session,
+        board_id,
+        provider_id,
+        None if since is None else as_utc(since),
+        None if until is None else as_utc(until),
+    )
+    people = repository.subjects_of(session, board_id, [row[0] for row in rows])
+    result = []
+    for row in rows:
+        named, erased = people.get(row[0], (set(), 0))
+        result.append(
+            ProviderDisclosure(**_fields(row), person_ids=frozenset(named), erased_people=erased)
+        )
+    return tuple(result)

@@ -1,0 +1,404 @@
+"""The ledger records every disclosure in its board's chain and detects any tampering."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from koppelvlak.audit import service
+from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
+from koppelvlak.audit.ledger import GENESIS, Header, entry_hash
+from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
+from koppelvlak.audit.reports import BreakKind, ChainReport
+from koppelvlak.audit.values import Channel
+from koppelvlak.roster.models import Board
+from tests.factories.audit import DisclosureFactory
+from tests.integration.audit.conftest import RecordMany
+
+
+def _chain(session: Session, board_id: uuid.UUID) -> ChainReport:
+    (chain,) = service.verify(session, board_id).chains
+    return chain
+
+
+def _entry_id(session: Session, board_id: uuid.UUID, sequence: int) -> uuid.UUID:
+    entry_id = session.scalar(
+        select(Entry.id).where(Entry.board_id == board_id, Entry.sequence == sequence)
+    )
+    assert entry_id is not None
+    return entry_id
+
+
+class TestRecording:
+    def test_a_board_s_entries_get_gapless_sequences_from_one(
+        self, board: Board, record_many: RecordMany
+    ) -> None:
+        receipts = record_many(board.id, 4)
+        assert [receipt.sequence for receipt in receipts] == [1, 2, 3, 4]
+        assert {receipt.board_id for receipt in receipts} == {board.id}
+
+    def test_each_entry_links_to_the_hash_of_the_entry_before_it(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        receipts = record_many(board.id, 3)
+        links = session.execute(
+            select(Entry.previous_hash, Entry.entry_hash)
+            .where(Entry.board_id == board.id)
+            .order_by(Entry.sequence)
+        ).all()
+        assert [link[0] for link in links] == [GENESIS] + [r.entry_hash for r in receipts[:2]]
+        assert [link[1] for link in links] == [r.entry_hash for r in receipts]
+
+    def test_the_chain_holds_a_commitment_and_not_the_people_or_the_query(
+        self, session: Session, board: Board
+    ) -> None:
+        disclosure = DisclosureFactory.build(board_id=board.id, query="filter=givenName='Noor'")
+        service.record(session, disclosure)
+        entry = session.execute(select(Entry)).scalar_one()
+        stored = " ".join(str(value) for value in vars(entry).values())
+        assert "Noor" not in stored
+        assert all(
+            person.hex not in stored and str(person) not in stored
+            for person in disclosure.person_ids
+        )
+
+    def test_two_boards_have_independent_chains(
+        self, session: Session, make_board: Callable[[], Board], record_many: RecordMany
+    ) -> None:
+        first, second = make_board(), make_board()
+        record_many(first.id, 2)
+        receipts = record_many(second.id, 3)
+        record_many(first.id, 1)
+        assert [receipt.sequence for receipt in receipts] == [1, 2, 3]
+        heads = dict(session.execute(select(ChainHead.board_id, ChainHead.last_sequence)).all())
+        assert heads == {first.id: 3, second.id: 3}
+        report = service.verify(session)
+        assert report.ok
+        assert {chain.board_id: chain.entries for chain in report.chains} == {
+            first.id: 3,
+            second.id: 3,
+        }
+
+    def test_a_disclosure_that_cannot_be_written_is_a_503_ledger_failure(
+        self, session: Session
+    ) -> None:
+        unknown_board = DisclosureFactory.build(board_id=uuid.uuid4())
+        with pytest.raises(LedgerUnavailable) as raised:
+            service.record(session, unknown_board)
+        assert raised.value.status == 503
+        assert raised.value.title == "Disclosure ledger unavailable"
+        assert raised.value.detail.startswith(
+            "the disclosure could not be recorded, so nothing was sent: "
+        )
+
+    def test_the_recording_time_is_the_given_moment_in_utc(
+        self, session: Session, board: Board
+    ) -> None:
+        moment = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+        receipt = service.record(session, DisclosureFactory.build(board_id=board.id), at=moment)
+        assert receipt.recorded_at == moment
+        assert _chain(session, board.id).ok
+
+
+class TestAnUntouchedLedger:
+    def test_it_verifies_and_counts_every_entry(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        record_many(board.id, 5)
+        record_many(board.id, 2, uwlr=True)
+        record_many(board.id, 1, anonymous=True)
+        chain = _chain(session, board.id)
+        assert chain.ok
+        assert (chain.board_code, chain.entries, chain.erased_subjects) == (board.code, 8, 0)
+
+    def test_an_empty_ledger_verifies(self, session: Session) -> None:
+        report = service.verify(session)
+        assert report.ok
+        assert report.entries == 0
+
+    def test_progress_is_reported_against_the_expected_total(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        record_many(board.id, 3)
+        seen: list[tuple[int, int]] = []
+        service.verify(session, board.id, progress=lambda done, total: seen.append((done, total)))
+        assert sum(done for done, _ in seen) == 3
+        assert {total for _, total in seen} == {3}
+
+
+class TestTampering:
+    @pytest.fixture
+    def chain(self, board: Board, record_many: RecordMany) -> uuid.UUID:
+        record_many(board.id, 5)
+        return board.id
+
+    def test_a_changed_header_field_is_named(self, session: Session, chain: uuid.UUID) -> None:
+        entry_id = _entry_id(session, chain, 3)
+        session.execute(
+            update(Entry).where(Entry.id == entry_id).values(endpoint="GET /somewhere/else")
+        )
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (3, entry_id, BreakKind.CHANGED)
+        assert broken.detail == "its content does not match its hash"
+
+    def test_a_changed_provider_is_named(self, session: Session, chain: uuid.UUID) -> None:
+        entry_id = _entry_id(session, chain, 1)
+        session.execute(update(Entry).where(Entry.id == entry_id).values(provider_id=uuid.uuid4()))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (1, entry_id, BreakKind.CHANGED)
+
+    def test_a_change_with_a_recomputed_hash_is_caught_at_the_next_entry(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        entry = session.execute(
+            select(Entry).where(Entry.board_id == chain, Entry.sequence == 2)
+        ).scalar_one()
+        forged = Header(
+            entry.id,
+            entry.board_id,
+            entry.sequence,
+            entry.recorded_at,
+            uuid.uuid4(),  # another provider
+            entry.connection_id,
+            entry.channel,
+            entry.endpoint,
+            entry.response_digest,
+            entry.previous_hash,
+            entry.payload_commitment,
+        )
+        session.execute(
+            update(Entry)
+            .where(Entry.id == entry.id)
+            .values(provider_id=forged.provider_id, entry_hash=entry_hash(forged))
+        )
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (
+            3,
+            _entry_id(session, chain, 3),
+            BreakKind.CHANGED,
+        )
+        assert broken.detail == (
+            "it does not follow from entry 2: that entry or this link was changed"
+        )
+
+    def test_an_altered_query_is_named_as_a_payload_change(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        entry_id = _entry_id(session, chain, 4)
+        session.execute(update(Payload).where(Payload.entry_id == entry_id).values(query="limit=1"))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (
+            4,
+            entry_id,
+            BreakKind.PAYLOAD_ALTERED,
+        )
+        assert broken.detail == "its query or attributes differ from what was recorded"
+
+    def test_an_altered_attribute_list_is_named(self, session: Session, chain: uuid.UUID) -> None:
+        entry_id = _entry_id(session, chain, 2)
+        session.execute(
+            update(Payload).where(Payload.entry_id == entry_id).values(attribute_ids="[]")
+        )
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.kind) == (2, BreakKind.PAYLOAD_ALTERED)
+
+    def test_a_swapped_person_is_named(self, session: Session, chain: uuid.UUID) -> None:
+        entry_id = _entry_id(session, chain, 5)
+        commitment = session.scalars(
+            select(Subject.commitment).where(Subject.entry_id == entry_id)
+        ).first()
+        session.execute(
+            update(Subject)
+            .where(Subject.entry_id == entry_id, Subject.commitment == commitment)
+            .values(person_id=uuid.uuid4())
+        )
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (
+            5,
+            entry_id,
+            BreakKind.PAYLOAD_ALTERED,
+        )
+        assert broken.detail == "a person in it differs from who was recorded"
+
+    def test_a_person_removed_from_an_entry_is_named(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        entry_id = _entry_id(session, chain, 3)
+        commitment = session.scalars(
+            select(Subject.commitment).where(Subject.entry_id == entry_id)
+        ).first()
+        session.execute(delete(Subject).where(Subject.commitment == commitment))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.kind) == (3, BreakKind.PAYLOAD_ALTERED)
+        assert broken.detail == "its people or payload do not match the commitment in the chain"
+
+    def test_a_deleted_entry_is_named_by_its_sequence(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        session.execute(delete(Entry).where(Entry.id == _entry_id(session, chain, 3)))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (3, None, BreakKind.REMOVED)
+        assert broken.detail == "entry 3 is missing"
+
+    def test_a_deleted_last_entry_is_caught_by_the_chain_head(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        session.execute(delete(Entry).where(Entry.id == _entry_id(session, chain, 5)))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.kind) == (5, BreakKind.REMOVED)
+        assert broken.detail == "the chain head records 5 entries, only 4 remain"
+
+    def test_two_swapped_entries_are_named_as_reordered(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        second, third = _entry_id(session, chain, 2), _entry_id(session, chain, 3)
+        session.execute(update(Entry).where(Entry.id == second).values(sequence=-2))
+        session.execute(update(Entry).where(Entry.id == third).values(sequence=2))
+        session.execute(update(Entry).where(Entry.id == second).values(sequence=3))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.entry_id, broken.kind) == (
+            2,
+            third,
+            BreakKind.REORDERED,
+        )
+        assert broken.detail == "it follows the entry now at sequence 3, not 1"
+
+    def test_a_deleted_payload_row_is_named(self, session: Session, chain: uuid.UUID) -> None:
+        entry_id = _entry_id(session, chain, 2)
+        session.execute(delete(Payload).where(Payload.entry_id == entry_id))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.kind, broken.detail) == (
+            2,
+            BreakKind.PAYLOAD_ALTERED,
+            "its payload row is missing",
+        )
+
+    def test_a_break_in_one_board_leaves_the_other_board_verified(
+        self,
+        session: Session,
+        chain: uuid.UUID,
+        make_board: Callable[[], Board],
+        record_many: RecordMany,
+    ) -> None:
+        other = make_board()
+        record_many(other.id, 2)
+        session.execute(delete(Entry).where(Entry.id == _entry_id(session, chain, 1)))
+        report = service.verify(session)
+        assert not report.ok
+        assert [c.board_id for c in report.broken] == [chain]
+        assert _chain(session, other.id).ok
+
+
+class TestErasure:
+    def test_an_erased_person_leaves_the_chain_verified_and_the_person_view_empty(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        noor, sem = uuid.uuid4(), uuid.uuid4()
+        record_many(board.id, 2, person_ids=frozenset({noor, sem}))
+        record_many(board.id, 1, person_ids=frozenset({sem}))
+        assert service.erase_person(session, board.id, noor) == 2
+        chain = _chain(session, board.id)
+        assert chain.ok
+        assert chain.erased_subjects == 2
+        assert service.disclosures_for_person(session, board.id, noor) == ()
+        assert len(service.disclosures_for_person(session, board.id, sem)) == 3
+
+    def test_the_provider_view_counts_erased_people_without_naming_them(
+        self, session: Session, board: Board
+    ) -> None:
+        noor, sem = uuid.uuid4(), uuid.uuid4()
+        disclosure = DisclosureFactory.build(board_id=board.id, person_ids=frozenset({noor, sem}))
+        service.record(session, disclosure)
+        service.erase_person(session, board.id, noor)
+        (seen,) = service.disclosures_for_provider(session, board.id, disclosure.provider_id)
+        assert (seen.person_ids, seen.erased_people) == (frozenset({sem}), 1)
+
+    def test_erasing_in_one_board_leaves_another_board_alone(
+        self, session: Session, make_board: Callable[[], Board], record_many: RecordMany
+    ) -> None:
+        first, second = make_board(), make_board()
+        person = uuid.uuid4()
+        record_many(first.id, 1, person_ids=frozenset({person}))
+        record_many(second.id, 1, person_ids=frozenset({person}))
+        service.erase_person(session, first.id, person)
+        assert len(service.disclosures_for_person(session, second.id, person)) == 1
+
+    def test_retention_forgets_old_payloads_and_the_chain_still_verifies(
+        self, session: Session, board: Board
+    ) -> None:
+        old = datetime(2020, 1, 1, tzinfo=UTC)
+        person = uuid.uuid4()
+        service.record(
+            session, DisclosureFactory.build(board_id=board.id, person_ids={person}), at=old
+        )
+        service.record(session, DisclosureFactory.build(board_id=board.id, person_ids={person}))
+        assert service.erase_payloads(session, board.id, old + timedelta(days=1)) == 1
+        chain = _chain(session, board.id)
+        assert chain.ok
+        assert (chain.erased_payloads, chain.erased_subjects) == (1, 1)
+        (remaining,) = service.disclosures_for_person(session, board.id, person)
+        assert remaining.sequence == 2
+
+
+class TestViews:
+    def test_the_person_view_lists_who_received_what_and_when(
+        self, session: Session, board: Board
+    ) -> None:
+        person = uuid.uuid4()
+        first = DisclosureFactory.build(board_id=board.id, person_ids={person})
+        second = DisclosureFactory.build(
+            board_id=board.id, person_ids={person, uuid.uuid4()}, uwlr=True
+        )
+        unrelated = DisclosureFactory.build(board_id=board.id)
+        for disclosure in (first, unrelated, second):
+            service.record(session, disclosure)
+        seen = service.disclosures_for_person(session, board.id, person)
+        assert [(d.provider_id, d.channel, d.sequence) for d in seen] == [
+            (first.provider_id, Channel.ONEROSTER, 1),
+            (second.provider_id, Channel.UWLR, 3),
+        ]
+        assert seen[0].attribute_ids == first.attribute_ids
+        assert seen[0].query == first.query
+        assert seen[1].endpoint == "HaalLeerlinggegevens"
+
+    def test_the_provider_view_keeps_to_its_window_and_its_provider(
+        self, session: Session, board: Board
+    ) -> None:
+        provider = uuid.uuid4()
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        moments = [start + timedelta(days=day) for day in range(4)]
+        for moment in moments:
+            service.record(
+                session, DisclosureFactory.build(board_id=board.id, provider_id=provider), at=moment
+            )
+        service.record(session, DisclosureFactory.build(board_id=board.id), at=moments[1])
+        seen = service.disclosures_for_provider(
+            session, board.id, provider, since=moments[1], until=moments[3]
+        )
+        assert [d.recorded_at for d in seen] == moments[1:3]
+        assert all(len(d.person_ids) == 3 for d in seen)
+
+
+class TestBoardLookup:
+    def test_a_board_is_found_by_its_code(self, session: Session, board: Board) -> None:
+        assert service.board_by_code(session, board.code) == board.id
+
+    def test_an_unknown_code_is_a_clear_error(self, session: Session) -> None:
+        with pytest.raises(UnknownBoard, match=r"^no board with code 'NOPE'$"):
+            service.board_by_code(session, "NOPE")
