@@ -60,6 +60,8 @@ class Deployment:
 
 
 def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[Deployment]:
+    # Quiet logs: the server's stdout is a pipe nobody drains; a full pipe would stall it.
+    env.setdefault("KOPPELVLAK_LOG_LEVEL", "warning")
     environment = koppelvlak_env(url, workdir, **env)
     built = run_cli("demo", "--students", str(students), "--json", env=environment)
     assert built.returncode == 0, built.stderr
