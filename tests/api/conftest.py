@@ -30,6 +30,7 @@ class Deployment:
     database_url: str
     demo: dict[str, Any]
     providers: list[dict[str, Any]]
+    workdir: Path
 
     def provider(self, name_part: str) -> dict[str, Any]:
         return next(p for p in self.providers if name_part.lower() in p["name"].lower())
@@ -72,7 +73,7 @@ def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[
     finally:
         engine.dispose()
     with running_server(environment) as base_url:
-        yield Deployment(base_url, url, json.loads(built.stdout), ours)
+        yield Deployment(base_url, url, json.loads(built.stdout), ours, workdir)
 
 
 @pytest.fixture(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import jwt
 from authlib.integrations.httpx_client import OAuth2Client
@@ -16,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.connections import service as connections
 from koppelvlak.providers import service as providers
+from koppelvlak.release import service as release
+from koppelvlak.roster.models import Student
 from tests.api.conftest import USERS, Deployment
 from tests.support.oneroster_client import checked_client, response_hooks
 
@@ -216,3 +220,51 @@ class TestPrivateKeyJwt:
             )
         assert answer.status_code == 401
         assert answer.json()["error"] == "invalid_client"
+
+
+class TestDeltas:
+    def test_a_person_who_left_appears_as_tobedeleted_with_the_time_they_left(
+        self, own_deployment: Deployment
+    ) -> None:
+        provider = own_deployment.provider("Leesapp")
+        since = now()
+        with own_deployment.client(provider) as client:
+            before = client.get(USERS, params={"limit": "1000", "filter": "role='student'"})
+            leaver = before.json()["users"][0]["sourcedId"]
+            left_at = now()
+
+            def remove_one_student(session: Session) -> None:
+                # The roster changes (a LAS sync would do this): the first released student leaves.
+                principal = providers.client_principal(session, provider["client_id"], now())
+                assert principal is not None
+                (view,) = connections.connections_for_provider(
+                    session, principal.provider_id, now()
+                )
+                key = own_deployment_key(own_deployment)
+                current = release.resolve(session, view.connection_id, now(), key)
+                person = next(p for p in current.people if p.pseudonym == leaver)
+                student = session.get(Student, person.person_id)
+                assert student is not None
+                student.removed_at = left_at
+
+            own_deployment.change(remove_one_student)
+            changed = now()
+            stamp = since.isoformat().replace("+00:00", "Z")
+            delta = client.get(
+                USERS, params={"limit": "1000", "filter": f"dateLastModified>'{stamp}'"}
+            )
+            plain = client.get(USERS, params={"limit": "1000"})
+        assert delta.status_code == 200
+        gone = [u for u in delta.json()["users"] if u["sourcedId"] == leaver]
+        assert len(gone) == 1
+        assert gone[0]["status"] == "tobedeleted"
+        # The moment the release engine saw them leave: the removal (or its write), never before.
+        seen_leaving = datetime.fromisoformat(gone[0]["dateLastModified"].replace("Z", "+00:00"))
+        assert left_at.replace(microsecond=0) <= seen_leaving <= changed
+        assert leaver not in {u["sourcedId"] for u in plain.json()["users"]}
+
+
+def own_deployment_key(deployment: Deployment) -> bytes:
+    """The server's pseudonym key, from its key file (to find the leaver's internal id)."""
+    keys = json.loads((Path(deployment.workdir) / "keys.json").read_text(encoding="utf-8"))
+    return str(keys["pseudonym_key"]).encode()
