@@ -12,7 +12,6 @@ For each database it builds the demo board, starts two server processes on the s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -22,6 +21,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -130,6 +130,19 @@ def database(kind: str, workdir: Path) -> str:
     return url
 
 
+def _provider(url: str) -> dict[str, Any]:
+    """The test suite's two providers on the demo board; the wider dataset (two schools)."""
+    from tests.support.provider_setup import add_providers
+
+    from koppelvlak.db import make_engine, session_factory, unit_of_work
+
+    engine = make_engine(url)
+    with unit_of_work(session_factory(engine)) as session:
+        added = add_providers(session)
+    engine.dispose()
+    return max(added, key=lambda p: len(p["dataset"]["attributes"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
@@ -145,9 +158,7 @@ def main() -> None:
     demo = run_cli("demo", "--students", str(options.students), "--json", env=env, timeout=600)
     if demo.returncode != 0:
         raise SystemExit(demo.stderr)
-    provider = max(
-        json.loads(demo.stdout)["providers"], key=lambda p: len(p["dataset"]["attributes"])
-    )
+    provider = _provider(url)
     static_file = workdir / "users-page.json"
     results: dict[tuple[str, int], list[tuple[float, float]]] = {}
     for ledger in (True, False):
