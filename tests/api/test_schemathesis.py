@@ -33,7 +33,7 @@ OFFICIAL = schemathesis.openapi.from_dict(official(), config=CONFIG)
 # rejected) runs.
 EXCLUDED = [positive_data_acceptance]
 FAST = settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),

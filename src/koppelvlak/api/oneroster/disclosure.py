@@ -171,6 +171,9 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
     since = lower_bound(query.filter, "dateLastModified")
     headers: dict[str, str] = {}
     try:
+        # Read in one transaction, append to the ledger in a second, short one: on SQLite a
+        # transaction that reads before it writes cannot wait for the write lock, and the ledger
+        # only has to hold what was sent, which the digest pins down.
         with runtime.unit_of_work() as session:
             renderer = Renderer(read.base_url, _releases(session, runtime, claims, at, since))
             items = records.build(renderer, since is not None and not endpoint.single)
@@ -183,18 +186,19 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
             else:
                 narrowed = _narrow(read, renderer, items)
                 total, page = apply(query, narrowed, records.aliases, lambda i: i.record)
-                body = _dumps(
-                    {records.set_key: [query.select(i.record, records.required) for i in page]}
-                )
+                selected = [query.select(i.record, records.required) for i in page]
+                body = _dumps({records.set_key: selected})
                 headers = {"X-Total-Count": str(total), "Link": _link_header(read, query, total)}
-            _record(session, read, page, body)
+        if any(item.person_id is not None for item in page):
+            with audit.ledger_writes(), runtime.unit_of_work() as session:
+                _record(session, read, page, body)
     except KoppelvlakError as error:
         if error.status == 503:
             raise OneRosterError(503, CodeMinor.SERVER_BUSY, error.detail) from None
         raise
     except SQLAlchemyError:
         raise OneRosterError(
-            503, CodeMinor.SERVER_BUSY, "the disclosure could not be recorded; nothing was sent"
+            503, CodeMinor.SERVER_BUSY, "the database is unavailable; nothing was sent"
         ) from None
     return Answer(body, headers, claims.client_id)
 
