@@ -24,6 +24,7 @@ from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, unknown_o
 from koppelvlak.api.oneroster.mapping import BASE_PATH, Item, Renderer
 from koppelvlak.api.oneroster.params import CollectionQuery, apply, lower_bound, parse_collection
 from koppelvlak.api.oneroster.params import parse_fields as parse_selection
+from koppelvlak.api.oneroster.release_cache import ReleaseCache
 from koppelvlak.audit import service as audit
 from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
@@ -46,6 +47,7 @@ class Read:
     query_string: str
     base_url: str
     authorization: str | None
+    cache: ReleaseCache = field(default_factory=lambda: ReleaseCache(0))
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def bearer_claims(runtime: Runtime, authorization: str | None, at: datetime) -> 
 def _releases(
     session: Session,
     runtime: Runtime,
+    read: Read,
+    *,
     claims: tokens.AccessClaims,
     at: datetime,
     since: datetime | None,
@@ -91,11 +95,31 @@ def _releases(
         raise _forbidden("the provider has no active connection")
     key = runtime.secrets.pseudonym_key
     try:
-        return [release.resolve(session, v.connection_id, at, key, since=since) for v in views]
+        return [
+            _resolve(
+                session, read.cache, connection_id=v.connection_id, at=at, key=key, since=since
+            )
+            for v in views
+        ]
     except KoppelvlakError as error:
         if error.status == 403:
             raise _forbidden(error.detail) from None
         raise
+
+
+def _resolve(
+    session: Session,
+    cache: ReleaseCache,
+    *,
+    connection_id: uuid.UUID,
+    at: datetime,
+    key: bytes,
+    since: datetime | None,
+) -> Release:
+    return cache.get(
+        (connection_id, since),
+        lambda: release.resolve(session, connection_id, at, key, since=since),
+    )
 
 
 def _narrow(read: Read, renderer: Renderer, items: list[Item]) -> list[Item]:
@@ -175,7 +199,9 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
         # transaction that reads before it writes cannot wait for the write lock, and the ledger
         # only has to hold what was sent, which the digest pins down.
         with runtime.unit_of_work() as session:
-            renderer = Renderer(read.base_url, _releases(session, runtime, claims, at, since))
+            renderer = Renderer(
+                read.base_url, _releases(session, runtime, read, claims=claims, at=at, since=since)
+            )
             items = records.build(renderer, since is not None and not endpoint.single)
             if endpoint.single:
                 wanted = read.path_params["sourcedId"]

@@ -42,6 +42,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             query_string=request.url.query,
             base_url=base_url(request),
             authorization=request.headers.get("authorization"),
+            cache=request.app.state.release_cache,
         )
         headers: dict[str, str] = {}
         try:
