@@ -149,11 +149,16 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--release-cache", type=float, default=0, help="seconds (ADR 0043)")
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kv-bench-"))
     url = database(options.database, workdir)
     env = koppelvlak_env(
-        url, workdir, KOPPELVLAK_RATE_LIMIT="1000000/minute", KOPPELVLAK_LOG_LEVEL="warning"
+        url,
+        workdir,
+        KOPPELVLAK_RATE_LIMIT="1000000/minute",
+        KOPPELVLAK_LOG_LEVEL="warning",
+        KOPPELVLAK_RELEASE_CACHE_SECONDS=str(options.release_cache),
     )
     demo = run_cli("demo", "--students", str(options.students), "--json", env=env, timeout=600)
     if demo.returncode != 0:
@@ -181,6 +186,7 @@ def main() -> None:
             process.wait(timeout=10)
     print(
         f"\n{options.database}, {options.students} students, "
+        f"release cache {options.release_cache:g} s, "
         f"page {len(static_file.read_bytes())} bytes, "
         f"median of {options.runs} runs x {options.seconds:g} s\n"
     )

@@ -127,9 +127,7 @@ def _narrow(read: Read, renderer: Renderer, items: list[Item]) -> list[Item]:
     links: list[str] = []
     for name, records in read.endpoint.parents:
         wanted = read.path_params[name]
-        parent = next(
-            (i for i in records.build(renderer, False) if i.record["sourcedId"] == wanted), None
-        )
+        parent = next((i for i in records.build(renderer, False) if i.key == wanted), None)
         if parent is None or any(link not in parent.links for link in links[:1]):
             raise unknown_object(f"no {records.noun} with sourcedId {wanted!r}")
         links.append(wanted)
@@ -205,7 +203,7 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
             items = records.build(renderer, since is not None and not endpoint.single)
             if endpoint.single:
                 wanted = read.path_params["sourcedId"]
-                page = [i for i in items if i.record["sourcedId"] == wanted]
+                page = [i for i in items if i.key == wanted]
                 if not page:
                     raise unknown_object(f"no {records.noun} with sourcedId {wanted!r}")
                 body = _dumps({records.single_key: query.select(page[0].record, records.required)})

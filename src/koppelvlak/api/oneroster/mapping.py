@@ -9,9 +9,9 @@ never rendered. Fields OneRoster has no place for go under ``metadata`` with an 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 
 from koppelvlak.release.values import (
     AttributeValue,
@@ -38,14 +38,30 @@ _PERSON_METADATA = {
 }
 
 
-@dataclass(frozen=True)
 class Item:
-    """One rendered record with what the routes and the ledger need to know about it."""
+    """One record with what the routes and the ledger need to know about it.
 
-    record: dict[str, object]
-    release: Release
-    person_id: uuid.UUID | None  # internal, for the ledger only
-    links: frozenset[str]  # sourcedIds of the schools, classes, courses, terms, users it belongs to
+    The record may be given as a function and is then built on first use: a page of 100 users
+    out of 2,000 renders 100 (filters and sorts do need them all).
+    """
+
+    def __init__(
+        self,
+        record: dict[str, object] | Callable[[], dict[str, object]],
+        release: Release,
+        person_id: uuid.UUID | None,  # internal, for the ledger only
+        links: frozenset[str],  # sourcedIds of the schools, classes, … it belongs to
+        key: str | None = None,  # its sourcedId, when the record is built lazily
+    ) -> None:
+        self._record = record
+        self.release, self.person_id, self.links = release, person_id, links
+        self.key = key if key is not None else str(self.record["sourcedId"])
+
+    @property
+    def record(self) -> dict[str, object]:
+        if callable(self._record):
+            self._record = self._record()
+        return self._record
 
 
 def timestamp(moment: datetime) -> str:
@@ -275,6 +291,12 @@ class Renderer:
         return _unique(items)
 
     def _user(self, release: Release, person: ReleasedPerson, groups: set[str]) -> Item:
+        school = school_sourced_id(person.school_brin, person.school_location_code)
+        classes = frozenset(g for g in person.group_pseudonyms if g in groups)
+        build = partial(self._user_record, release, person)
+        return Item(build, release, person.person_id, classes | {school}, key=person.pseudonym)
+
+    def _user_record(self, release: Release, person: ReleasedPerson) -> dict[str, object]:
         prefix = person.kind.value
         attrs = {
             key.split(".", 1)[1]: value
@@ -311,8 +333,7 @@ class Renderer:
             record["userIds"] = [{"type": "eckid", "identifier": _text(attrs["eckid"])}]
         if attrs.get("year_group") is not None:
             record["grades"] = [_text(attrs["year_group"])]
-        classes = frozenset(g for g in person.group_pseudonyms if g in groups)
-        return Item(record, release, person.person_id, classes | {school})
+        return record
 
     def _departed_user(self, release: Release, gone: DepartedPerson) -> Item:
         role = "student" if gone.kind is PersonKind.STUDENT else "teacher"
@@ -396,9 +417,8 @@ def _unique(items: Iterable[Item]) -> list[Item]:
     seen: set[object] = set()
     unique: list[Item] = []
     for item in items:
-        key = item.record["sourcedId"]
-        if key not in seen:
-            seen.add(key)
+        if item.key not in seen:
+            seen.add(item.key)
             unique.append(item)
     return unique
 
