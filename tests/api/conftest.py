@@ -1,7 +1,10 @@
-"""A live provider API: a migrated database with the demo board and providers, and a server.
+"""API test fixtures.
 
-Every HTTP response in these tests goes through ``tests.support.oneroster_client.validate``
-(the official OneRoster document for OneRoster paths, our committed OpenAPI for the rest).
+``api``: an in-process app on a committed database of each kind, for the admin and onboarding
+APIs. ``deployment`` / ``own_deployment``: a live provider API — a migrated database with the demo
+board and providers, and a real server process. Every HTTP response in the OneRoster tests goes
+through ``tests.support.oneroster_client.validate`` (the official OneRoster document for OneRoster
+paths, our committed OpenAPI for the rest).
 """
 
 from __future__ import annotations
@@ -14,12 +17,40 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from koppelvlak.app import create_app
+from koppelvlak.config import Settings
 from koppelvlak.db import make_engine, session_factory, unit_of_work
+from koppelvlak.runtime import Runtime
 from tests.support.oneroster_client import checked_client
 from tests.support.provider_setup import add_providers
 from tests.support.server import koppelvlak_env, run_cli, running_server
+
+
+@dataclass
+class Api:
+    client: TestClient
+    runtime: Runtime
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def api(
+    request: pytest.FixtureRequest,
+    fresh_database_url: Callable[[str], str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Api]:
+    """One committed database per module and kind; each test makes its own board and provider."""
+    key_file = tmp_path_factory.mktemp("keys") / "k.json"
+    settings = Settings(database_url=fresh_database_url(request.param), key_file=key_file)
+    runtime = Runtime.from_settings(settings)
+    with TestClient(create_app(runtime)) as client:
+        yield Api(client, runtime)
+    runtime.engine.dispose()
+
 
 USERS = "/ims/oneroster/rostering/v1p2/users"
 

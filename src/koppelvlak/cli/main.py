@@ -8,9 +8,14 @@ import sys
 import typer
 
 from koppelvlak import __version__
+from koppelvlak.cli import admin as admin_commands
 from koppelvlak.cli import audit as audit_commands
+from koppelvlak.cli import connection as connection_commands
+from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
+from koppelvlak.cli import provider as provider_commands
+from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import serve as serve_commands
 
 app = typer.Typer(
@@ -24,6 +29,11 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(audit_commands.app, name="audit")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
+app.add_typer(provider_commands.app, name="provider")
+app.add_typer(dataset_commands.app, name="dataset")
+app.add_typer(connection_commands.app, name="connection")
+app.add_typer(release_commands.app, name="release")
+app.add_typer(admin_commands.app, name="admin")
 
 
 def _version(value: bool) -> None:

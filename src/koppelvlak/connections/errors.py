@@ -39,3 +39,7 @@ class DpoSignOffRequired(Conflict):
 
 class NotPermitted(Forbidden):
     title = "Not permitted"
+
+
+class BoardNotFound(NotFound):
+    title = "Board not found"

@@ -238,3 +238,26 @@ class ParentalConsent(Base):
     )
     decided_by: Mapped[str] = mapped_column(String(200), info=pd("name"))
     decided_at: Mapped[datetime] = mapped_column(info=pd("none"))
+
+
+class AdminRole(enum.StrEnum):
+    ADMIN = "admin"
+    DPO = "dpo"
+    VIEWER = "viewer"
+
+
+class AdminToken(Base):
+    """A bearer token for the admin JSON API, bound to one board and one role (argon2 hash)."""
+
+    __tablename__ = "admin_token"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, info=pd("none"))
+    board_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("board.id", ondelete="CASCADE"), index=True, info=pd("none")
+    )
+    role: Mapped[AdminRole] = mapped_column(str_enum(AdminRole, "admin_role"), info=pd("none"))
+    label: Mapped[str] = mapped_column(String(200), info=pd("name"))
+    token_hash: Mapped[str] = mapped_column(String(256), info=pd("credential"))
+    created_at: Mapped[datetime] = mapped_column(info=pd("none"))
+    expires_at: Mapped[datetime | None] = mapped_column(info=pd("none"))
+    revoked_at: Mapped[datetime | None] = mapped_column(info=pd("none"))

@@ -14,7 +14,7 @@ from koppelvlak.connections.models import (
     ConnectionScopeYearGroup,
     ConnectionSwitchOff,
 )
-from koppelvlak.roster.models import School
+from koppelvlak.roster.models import Board, School
 
 
 def connection(session: Session, connection_id: uuid.UUID) -> Connection | None:
@@ -142,3 +142,7 @@ def last_event_seq(session: Session, connection_id: uuid.UUID) -> int:
         select(func.max(ConnectionEvent.seq)).where(ConnectionEvent.connection_id == connection_id)
     )
     return int(found or 0)
+
+
+def board_id(session: Session, code: str) -> uuid.UUID | None:
+    return session.scalar(select(Board.id).where(Board.code == code))

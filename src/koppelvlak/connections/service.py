@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.connections import repository
 from koppelvlak.connections.errors import (
+    BoardNotFound,
     ConnectionNotFound,
     DpoSignOffRequired,
     InvalidTransition,
@@ -29,6 +30,7 @@ from koppelvlak.connections.models import (
 )
 from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView, SchoolRef
 from koppelvlak.connections.states import can_move, state_at
+from koppelvlak.kit.clock import as_utc
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import DatasetNotFound
@@ -127,6 +129,23 @@ def request(
     )
     session.flush()
     return connection
+
+
+def board_id_by_code(session: Session, code: str) -> uuid.UUID:
+    """The board an admin names by its code."""
+    board_id = repository.board_id(session, code)
+    if board_id is None:
+        raise BoardNotFound(f"no board with code {code!r}")
+    return board_id
+
+
+def school_by_code(
+    session: Session, board_id: uuid.UUID, brin: str, location_code: str
+) -> uuid.UUID:
+    school = repository.school_by_code(session, board_id, brin, location_code)
+    if school is None:
+        raise SchoolNotFound(f"no school {brin}{location_code} in this board")
+    return school.id
 
 
 def get(session: Session, board_id: uuid.UUID, connection_id: uuid.UUID) -> Connection:
@@ -359,7 +378,7 @@ def history(
     connection = get(session, board_id, connection_id)
     return [
         ConnectionEventView(
-            e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, dict(e.detail)
+            as_utc(e.at), e.actor, e.action, e.from_state, e.to_state, e.reason, dict(e.detail)
         )
         for e in repository.events(session, connection.id)
     ]
@@ -409,7 +428,7 @@ def _views(session: Session, connections: list[Connection], at: datetime) -> lis
                 scope_kind=c.scope_kind.value,
                 licensed_only=c.licensed_only,
                 pending_version=pending,
-                ends_at=c.ends_at,
+                ends_at=as_utc(c.ends_at) if c.ends_at else None,
             )
         )
     return found

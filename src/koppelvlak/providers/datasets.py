@@ -157,3 +157,8 @@ def diff_versions(old: DatasetVersionView, new: DatasetVersionView) -> VersionDi
         retention_changed=changed(old.retention, new.retention),
         delivery_mode_changed=changed(old.delivery_mode.value, new.delivery_mode.value),
     )
+
+
+def versions_of_app(session: Session, app_id: uuid.UUID) -> list[DatasetVersionView]:
+    dataset = repository.dataset_of_app(session, app_id)
+    return version_views(session, dataset.id) if dataset else []

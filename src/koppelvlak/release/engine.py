@@ -7,20 +7,19 @@ connection state, entity type, scope, objection, parental consent, then attribut
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 
 from koppelvlak.kit.clock import age_on
 from koppelvlak.release.facts import (
-    ENTITY_OF_KIND,
-    PREFIX_OF_KIND,
     ConnectionFacts,
     GroupFacts,
     PersonFacts,
 )
+from koppelvlak.release.keys import Key
 from koppelvlak.release.values import PersonKind
 
 
@@ -36,7 +35,7 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class PersonDecision:
-    person_id: uuid.UUID
+    person_id: Key
     kind: PersonKind
     reason: Reason  # RELEASED or the rule that kept the person out
     detail: str  # one human-readable sentence
@@ -85,12 +84,14 @@ def lacks_consent(connection: ConnectionFacts, person: PersonFacts, on: date) ->
 def _person_reason(  # noqa: PLR0911  (a rule list reads best as one early return per rule)
     connection: ConnectionFacts, person: PersonFacts, on: date
 ) -> tuple[Reason, str]:
-    if not connection.active:
+    if not connection.is_active:
         if not connection.provider_accredited:
             return Reason.CONNECTION_INACTIVE, "the provider is not accredited"
         return Reason.CONNECTION_INACTIVE, f"the connection is {connection.state}"
-    if ENTITY_OF_KIND[person.kind] not in connection.entity_types:
-        return Reason.NOT_IN_DATASET, f"the dataset does not include {ENTITY_OF_KIND[person.kind]}"
+    student = person.kind is PersonKind.STUDENT
+    if not (connection.has_students if student else connection.has_staff):
+        entity = "students" if student else "staff"
+        return Reason.NOT_IN_DATASET, f"the dataset does not include {entity}"
     if not in_outer_scope(connection, person):
         return Reason.OUT_OF_SCOPE, _scope_sentence(connection)
     if connection.licensed_only and not person.licensed:
@@ -121,18 +122,31 @@ def _scope_sentence(connection: ConnectionFacts) -> str:
 def decide_person(connection: ConnectionFacts, person: PersonFacts, on: date) -> PersonDecision:
     """Whether this person is released, and each dataset attribute's decision."""
     reason, detail = _person_reason(connection, person, on)
-    prefix = PREFIX_OF_KIND[person.kind]
-    attributes: dict[str, Reason] = {}
-    for attribute_id, required in sorted(connection.dataset_attributes.items()):
-        if not attribute_id.startswith(prefix):
-            continue
-        if reason is not Reason.RELEASED:
-            attributes[attribute_id] = reason
-        elif not required and attribute_id in connection.switched_off:
-            attributes[attribute_id] = Reason.SWITCHED_OFF
+    if reason is Reason.RELEASED:  # the common case, without hashing enums
+        released = connection.decision_cache.get(person.kind is PersonKind.STUDENT)
+        if released is None:
+            released = _attributes(connection, person.kind, reason)
+            connection.decision_cache[person.kind is PersonKind.STUDENT] = released
+        return PersonDecision(person.person_id, person.kind, reason, detail, released)
+    return PersonDecision(
+        person.person_id, person.kind, reason, detail, _attributes(connection, person.kind, reason)
+    )
+
+
+def _attributes(
+    connection: ConnectionFacts, kind: PersonKind, reason: Reason
+) -> Mapping[str, Reason]:
+    """The per-attribute decisions follow from the person's reason alone: built once each."""
+    cache = connection.decision_cache
+    found: Mapping[str, Reason] | None = cache.get((kind, reason))
+    if found is None:
+        plan = connection.plan[kind]
+        if reason is Reason.RELEASED:
+            built = {a: Reason.SWITCHED_OFF if off else Reason.RELEASED for a, off in plan}
         else:
-            attributes[attribute_id] = Reason.RELEASED
-    return PersonDecision(person.person_id, person.kind, reason, detail, attributes)
+            built = {a: reason for a, _off in plan}
+        found = cache[(kind, reason)] = MappingProxyType(built)
+    return found
 
 
 def group_in_scope(connection: ConnectionFacts, group: GroupFacts) -> bool:

@@ -27,6 +27,7 @@ from koppelvlak.providers.models import AccreditationState
 from koppelvlak.release import repository
 from koppelvlak.release.errors import ConnectionUnknown
 from koppelvlak.release.facts import ConnectionFacts, PersonFacts
+from koppelvlak.release.keys import Key, day, raw_of, stamp
 from koppelvlak.release.values import PersonKind
 from koppelvlak.roster.models import School
 
@@ -44,11 +45,12 @@ def connection_facts(
     version = providers.dataset_version_view(session, connection.dataset_version_id)
     provider = provider_repository.provider(session, connection.provider_id)
     assert provider is not None  # foreign key
+    native = session.get_bind().dialect.name == "postgresql"
     facts = ConnectionFacts(
         connection_id=connection.id,
         board_id=connection.board_id,
         provider_id=connection.provider_id,
-        school_id=connection.school_id,
+        school_id=raw_of(connection.school_id, native),
         state=state_at(connection.state, connection.ends_at, at).value,
         provider_accredited=provider.accreditation_state is AccreditationState.ACCREDITED,
         dataset_attributes=dict(version.attributes),
@@ -58,7 +60,9 @@ def connection_facts(
         digital_consent_age=consent_age,
         scope_kind=connection.scope_kind.value,
         licensed_only=connection.licensed_only,
-        scope_groups=connection_repository.scope_groups(session, connection.id),
+        scope_groups=frozenset(
+            raw_of(g, native) for g in connection_repository.scope_groups(session, connection.id)
+        ),
         scope_year_groups=connection_repository.scope_year_groups(session, connection.id),
     )
     return connection, facts
@@ -70,97 +74,105 @@ class SchoolRead:
 
     connection: ConnectionFacts
     school: School
+    brin: str
+    location_code: str
     students: Sequence[tuple[Any, ...]] = ()
     staff: Sequence[tuple[Any, ...]] = ()
     groups: Sequence[tuple[Any, ...]] = ()
-    student_groups: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None]]] = field(
+    student_groups: dict[Key, list[tuple[Key, datetime | None]]] = field(default_factory=dict)
+    staff_groups: dict[Key, list[tuple[Key, datetime | None, str | None]]] = field(
         default_factory=dict
     )
-    staff_groups: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None, str | None]]] = field(
-        default_factory=dict
-    )
-    licences: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = field(default_factory=dict)
-    objections: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = field(
-        default_factory=dict
-    )
-    consents: dict[uuid.UUID, list[tuple[str, datetime]]] = field(default_factory=dict)
-    group_year: dict[uuid.UUID, str | None] = field(default_factory=dict)
+    licences: dict[Key, list[tuple[datetime, datetime | None]]] = field(default_factory=dict)
+    objections: dict[Key, list[tuple[datetime, datetime | None]]] = field(default_factory=dict)
+    consents: dict[Key, list[tuple[str, datetime]]] = field(default_factory=dict)
+    group_year: dict[Key, str | None] = field(default_factory=dict)
+    timed_memberships: set[Key] = field(default_factory=set)  # students with a removal stamp
 
 
 def read_school(
     session: Session,
+    connection: Connection,
     facts: ConnectionFacts,
     cutoff: datetime,
+    *,
     person_ids: frozenset[uuid.UUID] | None = None,
     everyone: bool = False,
 ) -> SchoolRead:
     """Read what the connection may concern; ``everyone`` reads the whole board (explain)."""
-    school = repository.school(session, facts.board_id, facts.school_id)
+    school = repository.school(session, facts.board_id, connection.school_id)
     assert school is not None  # foreign key
-    read = SchoolRead(connection=facts, school=school)
-    board, school_id = facts.board_id, facts.school_id
+    read = SchoolRead(
+        connection=facts, school=school, brin=school.brin, location_code=school.location_code
+    )
+    board, school_id = facts.board_id, connection.school_id
     wanted = facts.released_attribute_ids
     person_school = None if everyone else school_id
+    memberships = facts.needs_memberships or everyone
     if "students" in facts.entity_types or everyone:
         read.students = repository.students(
             session, board, person_school, cutoff, wanted, person_ids=person_ids
         )
-        groups_of: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None]]] = defaultdict(list)
-        for student_id, group_id, removed_at in repository.student_memberships(
-            session, board, school_id, cutoff, person_ids=person_ids
+        groups_of: dict[Key, list[tuple[Key, datetime | None]]] = defaultdict(list)
+        for student_id, group_id, removed_at in (
+            repository.student_memberships(session, board, school_id, cutoff, person_ids=person_ids)
+            if memberships
+            else ()
         ):
             groups_of[student_id].append((group_id, removed_at))
+            if removed_at is not None:
+                read.timed_memberships.add(student_id)
         read.student_groups = groups_of
     if "staff" in facts.entity_types or everyone:
         read.staff = repository.staff(
             session, board, person_school, cutoff, wanted, person_ids=person_ids
         )
-        staff_of: dict[uuid.UUID, list[tuple[uuid.UUID, datetime | None, str | None]]] = (
-            defaultdict(list)
-        )
-        for staff_id, group_id, removed_at, role in repository.staff_memberships(
-            session, board, school_id, cutoff, person_ids=person_ids
+        staff_of: dict[Key, list[tuple[Key, datetime | None, str | None]]] = defaultdict(list)
+        for staff_id, group_id, removed_at, role in (
+            repository.staff_memberships(session, board, school_id, cutoff, person_ids=person_ids)
+            if memberships
+            else ()
         ):
             staff_of[staff_id].append((group_id, removed_at, role))
         read.staff_groups = staff_of
     read.groups = repository.groups(session, board, school_id, cutoff)
     read.group_year = {row[0]: row[2] for row in read.groups}
     if facts.licensed_only:
-        licences: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+        licences: dict[Key, list[tuple[datetime, datetime | None]]] = defaultdict(list)
         for person_id, created_at, removed_at in repository.licences(
             session, board, facts.connection_id, cutoff
         ):
             licences[person_id].append((created_at, removed_at))
         read.licences = licences
-    objections: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    objections: dict[Key, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for person_id, recorded_at, lifted_at in repository.objections(
         session, board, facts.provider_id, cutoff
     ):
         objections[person_id].append((recorded_at, lifted_at))
     read.objections = objections
     if facts.consent_based:
-        consents: dict[uuid.UUID, list[tuple[str, datetime]]] = defaultdict(list)
+        consents: dict[Key, list[tuple[str, datetime]]] = defaultdict(list)
         for student_id, state, decided_at in repository.consents(session, board, facts.provider_id):
             consents[student_id].append((str(state), decided_at))
         read.consents = consents
     return read
 
 
-def _licensed(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> bool:
+def _licensed(read: SchoolRead, person_id: Key, moment: datetime) -> bool:
     return any(
         as_utc(created) <= moment and _alive(removed, moment)
         for created, removed in read.licences.get(person_id, ())
     )
 
 
-def _objection(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> bool:
+def _objection(read: SchoolRead, person_id: Key, moment: datetime) -> bool:
     return any(
         as_utc(recorded) <= moment and _alive(lifted, moment)
         for recorded, lifted in read.objections.get(person_id, ())
     )
 
 
-def _consent(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> str | None:
+def _consent(read: SchoolRead, person_id: Key, moment: datetime) -> str | None:
     latest = None
     for state, decided_at in read.consents.get(person_id, ()):
         if as_utc(decided_at) <= moment:
@@ -168,17 +180,29 @@ def _consent(read: SchoolRead, person_id: uuid.UUID, moment: datetime) -> str | 
     return latest
 
 
+_NO_GROUPS: frozenset[Key] = frozenset()
+
+
+def _groups_at(read: SchoolRead, person_id: Key, moment: datetime) -> frozenset[Key]:
+    """The person's groups at ``moment``; most memberships have no removal stamp at all."""
+    memberships = read.student_groups.get(person_id)
+    if not memberships:
+        return _NO_GROUPS
+    if person_id not in read.timed_memberships:
+        return frozenset(g for g, _removed in memberships)
+    return frozenset(g for g, removed in memberships if _alive(removed, moment))
+
+
 def people_at(read: SchoolRead, moment: datetime) -> list[tuple[PersonFacts, tuple[Any, ...]]]:
     """Every read person present at ``moment``, as engine facts beside their row."""
     moment = as_utc(moment)
     found: list[tuple[PersonFacts, tuple[Any, ...]]] = []
     licensed_only = read.connection.licensed_only
+    consent = read.connection.consent_based
     for row in read.students:
         if not _alive(row[2], moment):
             continue
-        groups = frozenset(
-            g for g, removed in read.student_groups.get(row[0], ()) if _alive(removed, moment)
-        )
+        groups = _groups_at(read, row[0], moment)
         found.append(
             (
                 PersonFacts(
@@ -186,11 +210,11 @@ def people_at(read: SchoolRead, moment: datetime) -> list[tuple[PersonFacts, tup
                     kind=PersonKind.STUDENT,
                     school_id=row[1],
                     year_group=row[4],
-                    birth_date=row[5],
+                    birth_date=day(row[5]) if consent else None,
                     group_ids=groups,
                     licensed=licensed_only and _licensed(read, row[0], moment),
-                    objection=_objection(read, row[0], moment),
-                    consent=_consent(read, row[0], moment),
+                    objection=bool(read.objections) and _objection(read, row[0], moment),
+                    consent=_consent(read, row[0], moment) if consent else None,
                 ),
                 row,
             )
@@ -236,8 +260,8 @@ def left_at(
     candidates += [removed for _c, removed in read.licences.get(facts.person_id, ())]
     candidates += [recorded for recorded, _l in read.objections.get(facts.person_id, ())]
     candidates += [decided for _s, decided in read.consents.get(facts.person_id, ())]
-    candidates.append(row[3])
-    for stamp in candidates:
-        if stamp is not None and since < as_utc(stamp) <= at:
-            stamps.append(as_utc(stamp))
+    candidates.append(stamp(row[3]))
+    for moment in candidates:
+        if moment is not None and since < as_utc(moment) <= at:
+            stamps.append(as_utc(moment))
     return max(stamps) if stamps else at

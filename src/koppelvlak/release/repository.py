@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections.models import Licence, Objection, ParentalConsent
@@ -58,6 +58,17 @@ GROUP_COLUMNS = {
 }
 
 
+def raw(column: Any) -> Any:
+    """A column as the driver returns it, without SQLAlchemy's conversion.
+
+    For ids PostgreSQL gives ``uuid.UUID`` objects and SQLite the 32-hex text; for timestamps
+    a ``datetime`` or SQLite's text. Building tens of thousands of UUIDs and parsing every
+    timestamp was a third of a release's time, so these stay raw until output
+    (``release.keys``).
+    """
+    return type_coerce(column, String())
+
+
 def _alive(column: Any, cutoff: datetime) -> Any:
     return or_(column.is_(None), column > cutoff)
 
@@ -86,21 +97,21 @@ def students(
     person_ids: frozenset[uuid.UUID] | None = None,
 ) -> Sequence[tuple[Any, ...]]:
     """Students not removed before ``cutoff``: fixed columns, then the released value columns."""
-    value_columns = [STUDENT_COLUMNS[a] for a in sorted(attribute_ids) if a in STUDENT_COLUMNS]
+    value_columns = [raw(STUDENT_COLUMNS[a]) for a in sorted(attribute_ids) if a in STUDENT_COLUMNS]
     query = select(
-        Student.id,
-        Student.school_id,
+        raw(Student.id),
+        raw(Student.school_id),
         Student.removed_at,
-        Student.updated_at,
+        raw(Student.updated_at),
         Student.year_group,
-        Student.birth_date,
+        raw(Student.birth_date),
         *value_columns,
     ).where(Student.board_id == board_id, _alive(Student.removed_at, cutoff))
     if school_id is not None:
         query = query.where(Student.school_id == school_id)
     if person_ids is not None:
         query = query.where(Student.id.in_(person_ids))
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def staff(
@@ -112,35 +123,39 @@ def staff(
     *,
     person_ids: frozenset[uuid.UUID] | None = None,
 ) -> Sequence[tuple[Any, ...]]:
-    value_columns = [STAFF_COLUMNS[a] for a in sorted(attribute_ids) if a in STAFF_COLUMNS]
+    value_columns = [raw(STAFF_COLUMNS[a]) for a in sorted(attribute_ids) if a in STAFF_COLUMNS]
     query = select(
-        Staff.id, Staff.school_id, Staff.removed_at, Staff.updated_at, *value_columns
+        raw(Staff.id), raw(Staff.school_id), Staff.removed_at, raw(Staff.updated_at), *value_columns
     ).where(Staff.board_id == board_id, _alive(Staff.removed_at, cutoff))
     if school_id is not None:
         query = query.where(Staff.school_id == school_id)
     if person_ids is not None:
         query = query.where(Staff.id.in_(person_ids))
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def groups(
     session: Session, board_id: uuid.UUID, school_id: uuid.UUID, cutoff: datetime
 ) -> Sequence[tuple[Any, ...]]:
     """Groups of the school: id, kind, year group, removed, updated, then every value column."""
-    return session.execute(
-        select(
-            Group.id,
-            Group.kind,
-            Group.year_group,
-            Group.removed_at,
-            Group.updated_at,
-            *GROUP_COLUMNS.values(),
-        ).where(
-            Group.board_id == board_id,
-            Group.school_id == school_id,
-            _alive(Group.removed_at, cutoff),
+    return (
+        session.connection()
+        .execute(
+            select(
+                raw(Group.id),
+                Group.kind,
+                Group.year_group,
+                Group.removed_at,
+                Group.updated_at,
+                *GROUP_COLUMNS.values(),
+            ).where(
+                Group.board_id == board_id,
+                Group.school_id == school_id,
+                _alive(Group.removed_at, cutoff),
+            )
         )
-    ).all()
+        .all()
+    )
 
 
 def student_memberships(
@@ -154,7 +169,9 @@ def student_memberships(
     """(student id, group id, removed at) for memberships in the school's groups."""
     query = (
         select(
-            StudentMembership.student_id, StudentMembership.group_id, StudentMembership.removed_at
+            raw(StudentMembership.student_id),
+            raw(StudentMembership.group_id),
+            StudentMembership.removed_at,
         )
         .join(Group, Group.id == StudentMembership.group_id)
         .where(
@@ -165,7 +182,7 @@ def student_memberships(
     )
     if person_ids is not None:
         query = query.where(StudentMembership.student_id.in_(person_ids))
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def staff_memberships(
@@ -179,8 +196,8 @@ def staff_memberships(
     """(staff id, group id, removed at, role) for memberships in the school's groups."""
     query = (
         select(
-            StaffMembership.staff_id,
-            StaffMembership.group_id,
+            raw(StaffMembership.staff_id),
+            raw(StaffMembership.group_id),
             StaffMembership.removed_at,
             StaffMembership.role,
         )
@@ -193,41 +210,55 @@ def staff_memberships(
     )
     if person_ids is not None:
         query = query.where(StaffMembership.staff_id.in_(person_ids))
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def licences(
     session: Session, board_id: uuid.UUID, connection_id: uuid.UUID, cutoff: datetime
 ) -> Sequence[tuple[Any, ...]]:
     """(person id, created at, removed at) of the connection's licences."""
-    return session.execute(
-        select(Licence.person_id, Licence.created_at, Licence.removed_at).where(
-            Licence.board_id == board_id,
-            Licence.connection_id == connection_id,
-            _alive(Licence.removed_at, cutoff),
+    return (
+        session.connection()
+        .execute(
+            select(raw(Licence.person_id), Licence.created_at, Licence.removed_at).where(
+                Licence.board_id == board_id,
+                Licence.connection_id == connection_id,
+                _alive(Licence.removed_at, cutoff),
+            )
         )
-    ).all()
+        .all()
+    )
 
 
 def objections(
     session: Session, board_id: uuid.UUID, provider_id: uuid.UUID, cutoff: datetime
 ) -> Sequence[tuple[Any, ...]]:
     """(person id, recorded at, lifted at) of objections to the provider."""
-    return session.execute(
-        select(Objection.person_id, Objection.recorded_at, Objection.lifted_at).where(
-            Objection.board_id == board_id,
-            Objection.provider_id == provider_id,
-            _alive(Objection.lifted_at, cutoff),
+    return (
+        session.connection()
+        .execute(
+            select(raw(Objection.person_id), Objection.recorded_at, Objection.lifted_at).where(
+                Objection.board_id == board_id,
+                Objection.provider_id == provider_id,
+                _alive(Objection.lifted_at, cutoff),
+            )
         )
-    ).all()
+        .all()
+    )
 
 
 def consents(
     session: Session, board_id: uuid.UUID, provider_id: uuid.UUID
 ) -> Sequence[tuple[Any, ...]]:
     """(student id, state, decided at) of parental-consent events, oldest first."""
-    return session.execute(
-        select(ParentalConsent.student_id, ParentalConsent.state, ParentalConsent.decided_at)
-        .where(ParentalConsent.board_id == board_id, ParentalConsent.provider_id == provider_id)
-        .order_by(ParentalConsent.decided_at, ParentalConsent.id)
-    ).all()
+    return (
+        session.connection()
+        .execute(
+            select(
+                raw(ParentalConsent.student_id), ParentalConsent.state, ParentalConsent.decided_at
+            )
+            .where(ParentalConsent.board_id == board_id, ParentalConsent.provider_id == provider_id)
+            .order_by(ParentalConsent.decided_at, ParentalConsent.id)
+        )
+        .all()
+    )

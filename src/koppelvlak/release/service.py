@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import as_utc
 from koppelvlak.release import engine, loading
-from koppelvlak.release.engine import PersonDecision, Reason
+from koppelvlak.release.engine import Reason
 from koppelvlak.release.errors import ConnectionInactive, PersonUnknown
-from koppelvlak.release.facts import MEMBERSHIP_ATTRIBUTE, ConnectionFacts, GroupFacts
-from koppelvlak.release.pseudonyms import pseudonym
+from koppelvlak.release.facts import MEMBERSHIP_ATTRIBUTE, ConnectionFacts, GroupFacts, PersonFacts
+from koppelvlak.release.keys import Key, as_uuid, canonical, day, stamp
+from koppelvlak.release.pseudonyms import Pseudonymiser
 from koppelvlak.release.repository import GROUP_COLUMNS, STAFF_COLUMNS, STUDENT_COLUMNS
 from koppelvlak.release.values import (
     AttributeValue,
@@ -104,10 +105,11 @@ def resolve(
         )
         raise ConnectionInactive(detail)
     cutoff = min(at, as_utc(since)) if since is not None else at
-    read = loading.read_school(session, facts, cutoff)
+    read = loading.read_school(session, connection, facts, cutoff)
     day = at.date()
     provider = facts.provider_id
     school = read.school
+    pseudonymise = Pseudonymiser(pseudonym_key, provider)
 
     decided = [
         (p, row, engine.decide_person(facts, p, day)) for p, row in loading.people_at(read, at)
@@ -118,11 +120,11 @@ def resolve(
         facts, read, at, {gid for p, _r, _d in released_people for gid in p.group_ids}
     )
     updated = {row[0]: as_utc(row[4]) for row in read.groups}
-    group_pseudonym = {g.group_id: pseudonym(pseudonym_key, provider, g.group_id) for g in groups}
+    group_pseudonym = {g.group_id: pseudonymise(canonical(g.group_id)) for g in groups}
     group_values = engine.group_attributes(facts)
     released_groups = tuple(
         ReleasedGroup(
-            group_id=g.group_id,
+            group_id=as_uuid(g.group_id),
             pseudonym=group_pseudonym[g.group_id],
             kind=g.kind,
             school_brin=school.brin,
@@ -133,19 +135,23 @@ def resolve(
         for g in groups
     )
 
-    layouts = {kind: _layout(kind, facts.released_attribute_ids) for kind in PersonKind}
+    layouts = {kind: _release_layout(facts, kind) for kind in PersonKind}
+    extras = {kind: _without_column(facts, kind) for kind in PersonKind}
+    with_groups = {
+        kind: MEMBERSHIP_ATTRIBUTE[kind] in facts.released_attribute_ids for kind in PersonKind
+    }
     people = tuple(
         _released_person(
             read,
             person=p,
             row=row,
-            decision=d,
             layout=layouts[p.kind],
+            extra=extras[p.kind],
+            memberships_released=with_groups[p.kind],
             group_pseudonym=group_pseudonym,
-            key=pseudonym_key,
-            provider_id=provider,
+            pseudonymise=pseudonymise,
         )
-        for p, row, d in released_people
+        for p, row, _d in released_people
     )
     departed: tuple[DepartedPerson, ...] = ()
     activated = connection.activated_at
@@ -156,7 +162,7 @@ def resolve(
             since=since,
             at=at,
             released_now={p.person_id for p, _r, _d in released_people},
-            key=pseudonym_key,
+            pseudonymise=pseudonymise,
         )
     return Release(
         board_id=facts.board_id,
@@ -209,7 +215,7 @@ def _released_groups(
     facts: ConnectionFacts,
     read: loading.SchoolRead,
     at: datetime,
-    member_groups: set[uuid.UUID],
+    member_groups: set[Key],
 ) -> list[GroupFacts]:
     candidates = [g for g in _group_facts(read, at) if engine.group_in_scope(facts, g)]
     if facts.licensed_only:
@@ -220,22 +226,23 @@ def _released_groups(
 def _released_person(
     read: loading.SchoolRead,
     *,
-    person: Any,
+    person: PersonFacts,
     row: tuple[Any, ...],
-    decision: PersonDecision,
-    layout: list[tuple[str, int]],
-    group_pseudonym: dict[uuid.UUID, str],
-    key: bytes,
-    provider_id: uuid.UUID,
+    layout: list[tuple[str, int, bool]],
+    extra: dict[str, AttributeValue],
+    memberships_released: bool,
+    group_pseudonym: dict[Key, str],
+    pseudonymise: Pseudonymiser,
 ) -> ReleasedPerson:
-    released = decision.released_attributes
-    attributes = {a: _plain(row[i]) for a, i in layout if a in released}
-    for a in released:
-        if a not in attributes and not a.endswith(".groups"):
-            attributes[a] = None  # an operator-added attribute without a roster column yet
+    """The released values of one person: ``layout`` names the released columns of the row."""
+    attributes: dict[str, AttributeValue] = {
+        a: (day(row[i]) if is_date else row[i]) for a, i, is_date in layout
+    }
+    if extra:
+        attributes.update(extra)
     memberships: tuple[str, ...] = ()
     roles: dict[str, str] = {}
-    if MEMBERSHIP_ATTRIBUTE[person.kind] in released:
+    if memberships_released:
         memberships = tuple(
             sorted(group_pseudonym[g] for g in person.group_ids if g in group_pseudonym)
         )
@@ -244,16 +251,33 @@ def _released_person(
                 if g in group_pseudonym and role:
                     roles[group_pseudonym[g]] = role
     return ReleasedPerson(
-        person_id=person.person_id,
+        person_id=as_uuid(person.person_id),
         kind=person.kind,
-        pseudonym=pseudonym(key, provider_id, person.person_id),
-        school_brin=read.school.brin,
-        school_location_code=read.school.location_code,
+        pseudonym=pseudonymise(canonical(person.person_id)),
+        school_brin=read.brin,
+        school_location_code=read.location_code,
         attributes=attributes,
         group_pseudonyms=memberships,
         group_roles=roles,
-        updated_at=as_utc(row[3]),
+        updated_at=stamp(row[3]),
     )
+
+
+def _release_layout(facts: ConnectionFacts, kind: PersonKind) -> list[tuple[str, int, bool]]:
+    """(attribute, row index, is a date) for each released attribute with a roster column.
+
+    Value columns come raw (``release.repository.raw``): text stays text, the sex enum is its
+    stored string value, and only dates need parsing.
+    """
+    released = {a for a, off in facts.plan[kind] if not off} - {MEMBERSHIP_ATTRIBUTE[kind]}
+    by_column = dict(_layout(kind, facts.released_attribute_ids))
+    return [(a, by_column[a], a.endswith("birth_date")) for a in sorted(released) if a in by_column]
+
+
+def _without_column(facts: ConnectionFacts, kind: PersonKind) -> dict[str, AttributeValue]:
+    """Released attributes with no roster column yet (operator-added): released as None."""
+    released = {a for a, off in facts.plan[kind] if not off} - {MEMBERSHIP_ATTRIBUTE[kind]}
+    return dict.fromkeys(sorted(released - set(_COLUMNS[kind])))
 
 
 def _departed(
@@ -262,8 +286,8 @@ def _departed(
     *,
     since: datetime,
     at: datetime,
-    released_now: set[uuid.UUID],
-    key: bytes,
+    released_now: set[Key],
+    pseudonymise: Pseudonymiser,
 ) -> tuple[DepartedPerson, ...]:
     """People released at ``since`` (as far as the data tells) who are not released at ``at``."""
     since = as_utc(since)
@@ -275,9 +299,9 @@ def _departed(
         if engine.decide_person(then, p, since.date()).released:
             found.append(
                 DepartedPerson(
-                    person_id=p.person_id,
+                    person_id=as_uuid(p.person_id),
                     kind=p.kind,
-                    pseudonym=pseudonym(key, facts.provider_id, p.person_id),
+                    pseudonym=pseudonymise(canonical(p.person_id)),
                     left_at=loading.left_at(read, p, row, since, at),
                 )
             )
@@ -294,10 +318,12 @@ def explain(
 ) -> Explanation:
     """Why this person is or is not released by the connection at ``at``, attribute by attribute."""
     at = as_utc(at)
-    _connection, facts = loading.connection_facts(
+    connection, facts = loading.connection_facts(
         session, connection_id, at, _consent_age(digital_consent_age)
     )
-    read = loading.read_school(session, facts, at, frozenset({person_id}), everyone=True)
+    read = loading.read_school(
+        session, connection, facts, at, person_ids=frozenset({person_id}), everyone=True
+    )
     people = loading.people_at(read, at)
     if not people:
         raise PersonUnknown(f"no current student or staff member with id {person_id} in this board")

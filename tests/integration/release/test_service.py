@@ -138,3 +138,39 @@ class TestExplain:
             str(raised.value)
             == f"no current student or staff member with id {nobody} in this board"
         )
+
+
+class TestTenantIsolation:
+    def test_a_release_never_contains_people_of_another_board(self, session: Session) -> None:
+        import random
+
+        rng = random.Random(5)
+        first = connected(session)
+        second = connected(session)
+        mine = set()
+        for _ in range(rng.randint(5, 15)):
+            mine.add(_student(session, first).id)
+        for _ in range(rng.randint(5, 15)):
+            _student(session, second)
+        result = release.resolve(session, first.connection.id, T0, KEY)
+        assert {p.person_id for p in result.people} == mine
+        assert {s.school_id for s in result.schools} == {first.school.id}
+
+
+class TestProviderAccreditation:
+    def test_a_suspended_provider_releases_nothing(self, session: Session) -> None:
+        from koppelvlak.providers import service as providers
+        from koppelvlak.providers.models import AccreditationState
+
+        setup = connected(session)
+        providers.accredit(
+            session,
+            setup.provider.id,
+            AccreditationState.SUSPENDED,
+            actor="op",
+            at=T0,
+            reason="breach",
+        )
+        with pytest.raises(ConnectionInactive) as raised:
+            release.resolve(session, setup.connection.id, T0, KEY)
+        assert str(raised.value) == "the provider is not accredited"

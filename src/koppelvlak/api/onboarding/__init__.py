@@ -1,0 +1,1 @@
+"""The provider onboarding JSON API: apply, propose datasets, follow accreditation and schools."""

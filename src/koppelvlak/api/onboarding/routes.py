@@ -1,0 +1,159 @@
+"""Onboarding API routes: a provider applies, proposes datasets and follows its schools.
+
+The application itself is open (it only creates an organisation in state ``applied`` and
+returns its first credential, shown once); everything else needs that credential. A provider
+sees only its own organisation, apps and connections.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from koppelvlak.api.admin.auth import SessionDep
+from koppelvlak.api.onboarding.auth import ProviderDep
+from koppelvlak.api.onboarding.schemas import AppBody, ApplicationBody, DatasetBody, LicenceBody
+from koppelvlak.connections import flows, scope
+from koppelvlak.connections import service as connections
+from koppelvlak.connections.errors import ConnectionNotFound
+from koppelvlak.connections.models import LicenceSource, PersonKindColumn
+from koppelvlak.kit.clock import utcnow
+from koppelvlak.providers import service as providers
+from koppelvlak.providers.errors import AppNotFound
+from koppelvlak.providers.schemas import Application, DatasetSpec, DatasetVersionView
+
+router = APIRouter(prefix="/onboarding/v1", tags=["onboarding"])
+
+
+def _version(v: DatasetVersionView) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "attributes": v.attributes,
+        "purpose": v.purpose_code,
+        "purpose_statement": v.purpose_statement,
+        "lawful_basis": v.lawful_basis.value,
+        "retention": v.retention,
+        "entity_types": sorted(v.entity_types),
+        "delivery_mode": v.delivery_mode.value,
+        "sensitive": v.sensitive,
+        "created_at": v.created_at.isoformat(),
+    }
+
+
+def _own_app(work: SessionDep, who: ProviderDep, app_id: uuid.UUID) -> None:
+    app = providers.app_of(work, app_id)
+    if app.provider_id != who.provider_id:
+        raise AppNotFound(f"no app with id {app_id}")
+
+
+@router.post("/applications", status_code=201, summary="Apply for accreditation")
+def apply(body: ApplicationBody, work: SessionDep) -> dict[str, Any]:
+    now = utcnow()
+    provider = providers.apply(work, Application(**body.model_dump()), now)
+    issued = providers.create_credential(work, provider.id, now, label="onboarding")
+    return {
+        "provider_id": str(provider.id),
+        "accreditation_state": provider.accreditation_state.value,
+        "client_id": issued.client_id,
+        "client_secret": issued.client_secret,
+    }
+
+
+@router.get("/provider", summary="The organisation and its accreditation state")
+def me(work: SessionDep, who: ProviderDep) -> dict[str, Any]:
+    view = providers.get_provider(work, who.provider_id)
+    return {
+        "provider_id": str(view.provider_id),
+        "name": view.name,
+        "kvk_number": view.kvk_number,
+        "accreditation": {
+            "state": view.accreditation_state.value,
+            "decided_at": view.decided_at.isoformat() if view.decided_at else None,
+            "reason": view.decision_reason,
+        },
+        "apps": list(view.apps),
+    }
+
+
+@router.post("/apps", status_code=201, summary="Add an app")
+def add_app(body: AppBody, work: SessionDep, who: ProviderDep) -> dict[str, Any]:
+    app = providers.add_app(work, who.provider_id, body.name, body.description)
+    return {"app_id": str(app.id), "name": app.name}
+
+
+@router.post("/apps/{app_id}/datasets", status_code=201, summary="Propose a dataset version")
+def propose(
+    app_id: uuid.UUID, body: DatasetBody, work: SessionDep, who: ProviderDep
+) -> dict[str, Any]:
+    _own_app(work, who, app_id)
+    spec = DatasetSpec(
+        attributes=body.attributes,
+        purpose_code=body.purpose,
+        entity_types=frozenset(body.entity_types),
+        delivery_mode=body.delivery_mode,
+        retention=body.retention,
+        purpose_statement=body.purpose_statement,
+    )
+    version, outcomes = flows.propose_dataset_version(
+        work, app_id, spec, actor=f"provider:{who.client_id}", at=utcnow()
+    )
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.outcome] = counts.get(o.outcome, 0) + 1
+    return {"dataset": _version(version), "connections": counts}
+
+
+@router.get("/apps/{app_id}/datasets", summary="Every version of the app's dataset")
+def versions(app_id: uuid.UUID, work: SessionDep, who: ProviderDep) -> dict[str, Any]:
+    _own_app(work, who, app_id)
+    from koppelvlak.providers.datasets import versions_of_app
+
+    return {"versions": [_version(v) for v in versions_of_app(work, app_id)]}
+
+
+@router.get("/connections", summary="Per school: the state of each connection")
+def my_connections(work: SessionDep, who: ProviderDep) -> dict[str, Any]:
+    found = connections.connections_for_provider(work, who.provider_id, utcnow())
+    return {
+        "connections": [
+            {
+                "id": str(v.connection_id),
+                "app": v.app_name,
+                "school": {
+                    "brin": v.school.brin,
+                    "location_code": v.school.location_code,
+                    "name": v.school.name,
+                },
+                "state": v.state,
+                "dataset_version": v.dataset_version,
+                "pending_version": v.pending_version,
+                "scope": {"kind": v.scope_kind, "licensed_only": v.licensed_only},
+            }
+            for v in found
+        ]
+    }
+
+
+@router.post("/connections/{connection_id}/licences", summary="Submit licences by ECK iD")
+def submit_licences(
+    connection_id: uuid.UUID, body: LicenceBody, work: SessionDep, who: ProviderDep
+) -> dict[str, Any]:
+    mine = {
+        v.connection_id: v
+        for v in connections.connections_for_provider(work, who.provider_id, utcnow())
+    }
+    if connection_id not in mine:
+        raise ConnectionNotFound(f"no connection with id {connection_id}")
+    added = scope.add_licences(
+        work,
+        mine[connection_id].board_id,
+        connection_id,
+        kind=PersonKindColumn.STAFF if body.staff else PersonKindColumn.STUDENT,
+        keys=body.eckids,
+        source=LicenceSource.PROVIDER,
+        actor=f"provider:{who.client_id}",
+        at=utcnow(),
+    )
+    return {"added": added}

@@ -1,0 +1,108 @@
+"""The onboarding API: a provider applies, proposes datasets and sees its schools' decisions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from koppelvlak.providers import service as providers
+from koppelvlak.providers.models import AccreditationState
+from tests.api.conftest import Api
+from tests.factories.providers import T0, connected
+
+APPLICATION = {
+    "name": "Rekenmeester B.V.",
+    "kvk_number": "12345678",
+    "contact_email": "info@rekenmeester.example",
+    "security_contact_email": "security@rekenmeester.example",
+    "privacy_statement_url": "https://rekenmeester.example/privacy",
+    "covenant_signed_on": "2025-05-01",
+    "processing_agreement_on": "2025-05-02",
+}
+
+
+def _apply(api: Api) -> dict[str, Any]:
+    kvk = f"{uuid.uuid4().int % 10**8:08d}"
+    response = api.client.post(
+        "/onboarding/v1/applications", json={**APPLICATION, "kvk_number": kvk}
+    )
+    assert response.status_code == 201
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _basic(body: dict[str, Any]) -> tuple[str, str]:
+    return (body["client_id"], body["client_secret"])
+
+
+class TestApplication:
+    def test_a_provider_applies_and_sees_its_state(self, api: Api) -> None:
+        applied = _apply(api)
+        assert applied["accreditation_state"] == "applied"
+        me = api.client.get("/onboarding/v1/provider", auth=_basic(applied)).json()
+        assert me["accreditation"]["state"] == "applied"
+        assert me["name"] == "Rekenmeester B.V."
+
+    def test_a_bad_kvk_number_is_refused(self, api: Api) -> None:
+        response = api.client.post(
+            "/onboarding/v1/applications", json={**APPLICATION, "kvk_number": "12"}
+        )
+        assert response.status_code == 400
+        assert response.json()["detail"] == "KvK number '12' must be 8 digits"
+
+    def test_a_wrong_secret_is_401(self, api: Api) -> None:
+        applied = _apply(api)
+        response = api.client.get(
+            "/onboarding/v1/provider", auth=(applied["client_id"], "not-the-secret")
+        )
+        assert response.status_code == 401
+        assert response.json()["detail"] == "unknown client id, or wrong, expired or revoked secret"
+
+
+class TestDatasets:
+    def test_a_never_shareable_attribute_is_refused(self, api: Api) -> None:
+        applied = _apply(api)
+        app = api.client.post("/onboarding/v1/apps", json={"name": "Sommen"}, auth=_basic(applied))
+        response = api.client.post(
+            f"/onboarding/v1/apps/{app.json()['app_id']}/datasets",
+            json={
+                "attributes": {"student.given_name": True, "student.bsn": True},
+                "purpose": "learning_materials",
+                "entity_types": ["students"],
+            },
+            auth=_basic(applied),
+        )
+        assert response.status_code == 400
+        assert response.json()["detail"] == "attribute(s) never shareable: student.bsn"
+
+    def test_a_widening_is_pending_at_the_schools(self, api: Api) -> None:
+        with api.runtime.unit_of_work() as session:
+            setup = connected(session)
+            issued = providers.create_credential(session, setup.provider.id, T0)
+            app_id = setup.app_id
+        auth = (issued.client_id, issued.client_secret)
+        response = api.client.post(
+            f"/onboarding/v1/apps/{app_id}/datasets",
+            json={
+                "attributes": {"student.given_name": True, "student.family_name": True},
+                "purpose": "learning_materials",
+                "entity_types": ["students"],
+            },
+            auth=auth,
+        )
+        assert response.status_code == 201
+        assert response.json()["connections"] == {"pending": 1}
+        listed = api.client.get("/onboarding/v1/connections", auth=auth).json()["connections"]
+        assert [(c["state"], c["dataset_version"], c["pending_version"]) for c in listed] == [
+            ("active", 1, 2)
+        ]
+
+    def test_another_provider_s_app_is_not_found(self, api: Api) -> None:
+        with api.runtime.unit_of_work() as session:
+            setup = connected(session)
+            app_id = setup.app_id
+            assert setup.provider.accreditation_state is AccreditationState.ACCREDITED
+        applied = _apply(api)
+        response = api.client.get(f"/onboarding/v1/apps/{app_id}/datasets", auth=_basic(applied))
+        assert response.status_code == 404
+        assert response.json()["detail"] == f"no app with id {app_id}"
