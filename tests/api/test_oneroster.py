@@ -92,6 +92,21 @@ class TestAnIndependentOAuthClientPagesThroughUsers:
             }
 
 
+class TestTheDemoProviders:
+    def test_each_demo_provider_gets_a_token_and_reads_its_users(
+        self, deployment: Deployment
+    ) -> None:
+        assert deployment.demo["providers"]
+        for provider in deployment.demo["providers"]:
+            with authlib_client(deployment, provider, "client_secret_basic") as client:
+                client.fetch_token(
+                    deployment.base_url + "/oauth/token", grant_type="client_credentials"
+                )
+                page = client.get(f"{deployment.base_url}{USERS}?limit=5")
+            assert page.status_code == 200, provider["name"]
+            assert int(page.headers["X-Total-Count"]) >= len(page.json()["users"])
+
+
 class TestOnlyTheDatasetsAttributesAppear:
     def test_every_user_field_is_justified_by_a_released_attribute(
         self, deployment: Deployment
