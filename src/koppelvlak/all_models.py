@@ -7,6 +7,7 @@ from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
 from koppelvlak.providers import models as providers_models
+from koppelvlak.results import models as results_models
 from koppelvlak.roster import models as roster_models
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "catalogue_models",
     "connections_models",
     "providers_models",
+    "results_models",
     "roster_models",
 ]

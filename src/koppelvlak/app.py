@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from koppelvlak import __version__
 from koppelvlak.api.mount import mount_provider_api
+from koppelvlak.api.uwlr.routes import mount_uwlr
 from koppelvlak.db import check_database, current_revision, head_revision
 from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
 from koppelvlak.kit.problems import problem_response
@@ -30,6 +31,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     _add_health(app)
+    mount_uwlr(app)
     _add_error_handlers(app)
     from koppelvlak.api.admin.routes import router as admin_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router

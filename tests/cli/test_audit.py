@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from koppelvlak.audit import service
@@ -83,6 +83,32 @@ class TestAuditVerify:
             1,
             f"ledger broken: board {board.code} at sequence 2 (entry {entry_id}): "
             "changed: its content does not match its hash\n",
+        )
+
+    def test_a_deleted_entry_exits_one_and_is_named_by_its_sequence(self, ledger: Ledger) -> None:
+        board = ledger.board(4)
+        entry_id = ledger.entry_id(board, 3)
+        with unit_of_work(ledger.sessions) as session:
+            session.execute(delete(Entry).where(Entry.id == entry_id))
+        result = run_cli("audit", "verify", "--board", board.code, env=ledger.env)
+        assert (result.returncode, result.stdout) == (
+            1,
+            f"ledger broken: board {board.code} at sequence 3 (a missing entry): "
+            "removed: entry 3 is missing\n",
+        )
+
+    def test_two_swapped_entries_exit_one_and_are_named(self, ledger: Ledger) -> None:
+        board = ledger.board(4)
+        first, second = ledger.entry_id(board, 1), ledger.entry_id(board, 2)
+        with unit_of_work(ledger.sessions) as session:
+            session.execute(update(Entry).where(Entry.id == first).values(sequence=-1))
+            session.execute(update(Entry).where(Entry.id == second).values(sequence=1))
+            session.execute(update(Entry).where(Entry.id == first).values(sequence=2))
+        result = run_cli("audit", "verify", env=ledger.env)
+        assert (result.returncode, result.stdout) == (
+            1,
+            f"ledger broken: board {board.code} at sequence 1 (entry {second}): "
+            "reordered: it follows the entry now at sequence 2, not the start of the chain\n",
         )
 
     def test_an_unknown_board_code_is_one_line_on_stderr(self, ledger: Ledger) -> None:

@@ -1,10 +1,11 @@
 """Pure hashing for the disclosure ledger: canonical encoding, commitments, chain verification.
 
-No I/O here: the service reads rows and hands them over as plain tuples, so the rules that
-decide whether a chain is intact can be read, tested and reused on their own (ADR 0030).
+No I/O here: the service reads rows and hands them over, so the rules that decide whether a
+chain is intact can be read, tested and reused on their own (ADR 0030).
 
-Every hashed value is framed as a netstring (``<length>:<text>,``) so that no choice of field
-contents can make two different entries encode to the same bytes.
+Every hashed value is text framed as a netstring (``<length>:<text>,``), so no choice of field
+contents can make two different entries encode to the same bytes. Ids are 32 lowercase hex
+digits, times are UTC ISO 8601 with microseconds (``2026-01-05T08:00:00.250000+00:00``).
 
 * subject commitment = sha256("kv-subject-v1" | salt | person id)
 * details commitment = sha256("kv-details-v1" | salt | query | attribute ids as JSON)
@@ -12,27 +13,24 @@ contents can make two different entries encode to the same bytes.
 * entry hash         = sha256("kv-entry-v1" | id | board | sequence | time | provider |
                               connection | channel | endpoint | response digest |
                               previous hash | payload commitment)
+
+Verification is the hot path (a million entries in seconds), hence the hand-written frames.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from hashlib import sha256
-from itertools import groupby
 from typing import NamedTuple
 
 from koppelvlak.kit.clock import as_utc
 
 GENESIS = "0" * 64  # the previous hash of every chain's first entry
-
-
-def _frame(*fields: str) -> bytes:
-    return "".join(f"{len(field)}:{field}," for field in fields).encode()
 
 
 def timestamp(moment: datetime) -> str:
@@ -44,27 +42,33 @@ def canonical_attributes(attribute_ids: Iterable[str]) -> str:
     return json.dumps(sorted(attribute_ids), separators=(",", ":"), ensure_ascii=False)
 
 
-def subject_commitment(salt: str, person_id: uuid.UUID) -> str:
-    return sha256(_frame("kv-subject-v1", salt, person_id.hex)).hexdigest()
+def subject_commitment(salt: str, person_hex: str) -> str:
+    return sha256(
+        f"13:kv-subject-v1,{len(salt)}:{salt},{len(person_hex)}:{person_hex},".encode()
+    ).hexdigest()
 
 
 def details_commitment(salt: str, query: str, attribute_ids_json: str) -> str:
-    return sha256(_frame("kv-details-v1", salt, query, attribute_ids_json)).hexdigest()
+    return sha256(
+        f"13:kv-details-v1,{len(salt)}:{salt},{len(query)}:{query},"
+        f"{len(attribute_ids_json)}:{attribute_ids_json},".encode()
+    ).hexdigest()
 
 
 def payload_commitment(details: str, subjects: Iterable[str]) -> str:
-    return sha256(_frame("kv-payload-v1", details, *sorted(subjects))).hexdigest()
+    framed = "".join([f"{len(c)}:{c}," for c in sorted(subjects)])
+    return sha256(f"13:kv-payload-v1,{len(details)}:{details},{framed}".encode()).hexdigest()
 
 
 class Header(NamedTuple):
-    """The hashed fields of one entry, in hashing order (``entry_hash`` is not among them)."""
+    """The hashed fields of one entry in canonical text (``entry_hash`` is not among them)."""
 
-    entry_id: uuid.UUID
-    board_id: uuid.UUID
+    entry_id: str
+    board_id: str
     sequence: int
-    recorded_at: datetime
-    provider_id: uuid.UUID
-    connection_id: uuid.UUID
+    recorded_at: str
+    provider_id: str
+    connection_id: str
     channel: str
     endpoint: str
     response_digest: str
@@ -72,48 +76,46 @@ class Header(NamedTuple):
     payload_commitment: str
 
 
-def entry_hash(header: Header) -> str:
-    return sha256(
-        _frame(
-            "kv-entry-v1",
-            header.entry_id.hex,
-            header.board_id.hex,
-            str(header.sequence),
-            timestamp(header.recorded_at),
-            header.provider_id.hex,
-            header.connection_id.hex,
-            str(header.channel),
-            header.endpoint,
-            header.response_digest,
-            header.previous_hash,
-            header.payload_commitment,
-        )
-    ).hexdigest()
+class ChainRow(NamedTuple):
+    """One stored entry as verification reads it: the header, its hash and its payload.
 
+    ``details_commitment`` is None when the payload row is missing; ``salt``, ``query`` and
+    ``attribute_ids`` are None once retention erased the payload. ``subjects`` is one
+    ``commitment:person:salt`` item per person, space-separated, with person and salt empty
+    once that person was erased (None when the entry names nobody).
+    """
 
-class SubjectRow(NamedTuple):
-    """A stored subject; ``person_id`` and ``salt`` are None once the person is erased."""
-
+    entry_id: str
+    board_id: str
     sequence: int
-    commitment: str
-    person_id: uuid.UUID | None
-    salt: str | None
-
-
-class PayloadRow(NamedTuple):
-    """A stored payload; ``salt``, ``query`` and ``attribute_ids`` are None once erased."""
-
-    details_commitment: str
+    recorded_at: str
+    provider_id: str
+    connection_id: str
+    channel: str
+    endpoint: str
+    response_digest: str
+    previous_hash: str
+    payload_commitment: str
+    entry_hash: str
+    details_commitment: str | None
     salt: str | None
     query: str | None
     attribute_ids: str | None
+    subjects: str | None
 
 
-class ChainRow(NamedTuple):
-    header: Header
-    entry_hash: str
-    payload: PayloadRow | None  # None: the payload row is missing
-    subjects: tuple[SubjectRow, ...]
+def entry_hash(h: Header | ChainRow) -> str:
+    sequence = str(h.sequence)
+    endpoint = h.endpoint
+    channel = h.channel
+    return sha256(
+        f"11:kv-entry-v1,{len(h.entry_id)}:{h.entry_id},{len(h.board_id)}:{h.board_id},"
+        f"{len(sequence)}:{sequence},{len(h.recorded_at)}:{h.recorded_at},"
+        f"{len(h.provider_id)}:{h.provider_id},{len(h.connection_id)}:{h.connection_id},"
+        f"{len(channel)}:{channel},{len(endpoint)}:{endpoint},"
+        f"{len(h.response_digest)}:{h.response_digest},{len(h.previous_hash)}:{h.previous_hash},"
+        f"{len(h.payload_commitment)}:{h.payload_commitment},".encode()
+    ).hexdigest()
 
 
 class BreakKind(StrEnum):
@@ -136,57 +138,57 @@ class Break:
 
 @dataclass(frozen=True)
 class ChainCheck:
+    """The outcome of walking a chain (or a stretch of it, see ``verify_chain``)."""
+
     board_id: uuid.UUID
     entries: int
     erased_subjects: int
     erased_payloads: int
     broken: Break | None
+    first_previous: str | None = None  # the previous hash the stretch started from
+    last_hash: str = GENESIS  # the hash of the last entry that verified
 
 
-def attach_subjects(
-    entries: Iterable[tuple[Header, str, PayloadRow | None]], subjects: Iterable[SubjectRow]
-) -> Iterator[ChainRow]:
-    """Merge two streams ordered by sequence into rows that carry their subjects."""
-    grouped = groupby(subjects, key=lambda subject: subject.sequence)
-    pending = next(grouped, None)
-    for header, stored_hash, payload in entries:
-        while pending is not None and pending[0] < header.sequence:
-            pending = next(grouped, None)  # subjects of no entry: their entry's gap is reported
-        mine: tuple[SubjectRow, ...] = ()
-        if pending is not None and pending[0] == header.sequence:
-            mine = tuple(pending[1])
-            pending = next(grouped, None)
-        yield ChainRow(header, stored_hash, payload, mine)
+def _payload_problem(row: ChainRow) -> tuple[str | None, int]:
+    """What is wrong with the entry's payload, if anything, and how many people were erased."""
+    details = row.details_commitment
+    if details is None:
+        return "its payload row is missing", 0
+    salt = row.salt
+    if salt is not None:
+        query, attribute_ids = row.query, row.attribute_ids
+        if (
+            query is None
+            or attribute_ids is None
+            or details_commitment(salt, query, attribute_ids) != details
+        ):
+            return "its query or attributes differ from what was recorded", 0
+    problem, commitments, erased = _subjects(row.subjects)
+    if problem is None and payload_commitment(details, commitments) != row.payload_commitment:
+        problem = "its people or payload do not match the commitment in the chain"
+    return problem, erased
 
 
-def _payload_problem(row: ChainRow) -> str | None:
-    payload = row.payload
-    if payload is None:
-        return "its payload row is missing"
-    if payload.salt is not None and (
-        payload.query is None
-        or payload.attribute_ids is None
-        or details_commitment(payload.salt, payload.query, payload.attribute_ids)
-        != payload.details_commitment
-    ):
-        return "its query or attributes differ from what was recorded"
-    problem = _subjects_problem(row.subjects)
-    if problem is not None:
-        return problem
-    commitments = [subject.commitment for subject in row.subjects]
-    if payload_commitment(payload.details_commitment, commitments) != row.header.payload_commitment:
-        return "its people or payload do not match the commitment in the chain"
-    return None
-
-
-def _subjects_problem(subjects: Iterable[SubjectRow]) -> str | None:
-    for subject in subjects:
-        if subject.salt is not None and subject.person_id is not None:
-            if subject_commitment(subject.salt, subject.person_id) != subject.commitment:
-                return "a person in it differs from who was recorded"
-        elif subject.salt is not None or subject.person_id is not None:
-            return "a person in it is half erased"
-    return None
+def _subjects(subjects: str | None) -> tuple[str | None, list[str], int]:
+    """Check each person against their commitment; returns (problem, commitments, erased)."""
+    commitments: list[str] = []
+    erased = 0
+    if not subjects:
+        return None, commitments, 0
+    for item in subjects.split(" "):
+        parts = item.split(":")
+        if len(parts) != 3:
+            return "a person in it is malformed", commitments, 0
+        commitment, person, salt = parts
+        if person and salt:
+            if subject_commitment(salt, person) != commitment:
+                return "a person in it differs from who was recorded", commitments, 0
+        elif person or salt:
+            return "a person in it is half erased", commitments, 0
+        else:
+            erased += 1
+        commitments.append(commitment)
+    return None, commitments, erased
 
 
 def verify_chain(
@@ -198,74 +200,94 @@ def verify_chain(
     locate: Callable[[str], int | None],
     progress: Callable[[int], None] | None = None,
     progress_every: int = 10_000,
+    start: int = 1,
+    previous: str | None = GENESIS,
+    final: bool = True,
 ) -> ChainCheck:
-    """Walk one board's chain in sequence order and report the first entry that breaks it.
+    """Walk a board's chain in sequence order and report the first entry that breaks it.
 
     ``locate(entry_hash)`` returns the current sequence of the entry with that hash, if any;
     it is only asked after a break, to tell reordering from removal.
+
+    A stretch of a long chain can be walked on its own (``start`` > 1): with ``previous``
+    None the first entry's link is taken as given and returned as ``first_previous``, for
+    the caller to join to the stretch before; ``final`` False skips the chain-head check.
     """
-    expected, previous = 1, GENESIS
+    expected = start
     erased_subjects = erased_payloads = 0
-    counted = 0
+    first_previous = previous
 
     def result(broken: Break | None) -> ChainCheck:
-        return ChainCheck(board_id, counted, erased_subjects, erased_payloads, broken)
+        return ChainCheck(
+            board_id,
+            expected - start,
+            erased_subjects,
+            erased_payloads,
+            broken,
+            first_previous,
+            previous or GENESIS,
+        )
 
     for row in rows:
-        header = row.header
-        if header.sequence != expected:
-            return result(
-                Break(
-                    board_id,
-                    expected,
-                    None,
-                    BreakKind.REMOVED,
-                    f"entries {expected}..{header.sequence - 1} are missing"
-                    if header.sequence - 1 > expected
-                    else f"entry {expected} is missing",
-                )
+        sequence = row.sequence
+        if sequence != expected:
+            missing = (
+                f"entries {expected}..{sequence - 1} are missing"
+                if sequence - 1 > expected
+                else f"entry {expected} is missing"
             )
-        intact = entry_hash(header) == row.entry_hash
-        linked = header.previous_hash == previous
+            return result(Break(board_id, expected, None, BreakKind.REMOVED, missing))
+        if previous is None:
+            previous = first_previous = row.previous_hash
+        stored = row.entry_hash
+        intact = entry_hash(row) == stored
+        linked = row.previous_hash == previous
         if not intact or not linked:
-            return result(_diagnose(row, intact=intact, linked=linked, locate=locate))
-        problem = _payload_problem(row)
+            return result(_diagnose(board_id, row, intact=intact, linked=linked, locate=locate))
+        problem, erased = _payload_problem(row)
         if problem is not None:
-            return result(
-                Break(board_id, expected, header.entry_id, BreakKind.PAYLOAD_ALTERED, problem)
-            )
-        if row.payload is not None and row.payload.salt is None:
+            entry_id = uuid.UUID(row.entry_id)
+            return result(Break(board_id, sequence, entry_id, BreakKind.PAYLOAD_ALTERED, problem))
+        erased_subjects += erased
+        if row.salt is None:
             erased_payloads += 1
-        erased_subjects += sum(1 for subject in row.subjects if subject.salt is None)
-        previous = row.entry_hash
+        previous = stored
         expected += 1
-        counted += 1
-        if progress is not None and counted % progress_every == 0:
+        if progress is not None and (expected - start) % progress_every == 0:
             progress(progress_every)
     if progress is not None:
-        progress(counted % progress_every)
-    return result(_check_head(board_id, expected - 1, previous, head_sequence, head_hash))
+        progress((expected - start) % progress_every)
+    if not final:
+        return result(None)
+    return result(
+        _check_head(board_id, expected - 1, previous or GENESIS, head_sequence, head_hash)
+    )
 
 
 def _diagnose(
-    row: ChainRow, *, intact: bool, linked: bool, locate: Callable[[str], int | None]
+    board_id: uuid.UUID,
+    row: ChainRow,
+    *,
+    intact: bool,
+    linked: bool,
+    locate: Callable[[str], int | None],
 ) -> Break:
-    header = row.header
-    where = (header.board_id, header.sequence, header.entry_id)
+    sequence = row.sequence
+    where = (board_id, sequence, uuid.UUID(row.entry_id))
+    before = f"entry {sequence - 1}" if sequence > 1 else "the start of the chain"
     if not linked:
-        predecessor = locate(header.previous_hash)
-        if predecessor is not None and predecessor != header.sequence - 1:
+        predecessor = locate(row.previous_hash)
+        if predecessor is not None and predecessor != sequence - 1:
             return Break(
                 *where,
                 BreakKind.REORDERED,
-                f"it follows the entry now at sequence {predecessor}, not {header.sequence - 1}",
+                f"it follows the entry now at sequence {predecessor}, not {before}",
             )
         if intact:
             return Break(
                 *where,
                 BreakKind.CHANGED,
-                f"it does not follow from entry {header.sequence - 1}: "
-                "that entry or this link was changed",
+                f"it does not follow from {before}: that entry or this link was changed",
             )
         return Break(
             *where,
@@ -289,10 +311,9 @@ def _check_head(
             board_id, last_sequence, None, BreakKind.REMOVED, "the chain head row is missing"
         )
     if head_sequence > last_sequence:
-        missing = last_sequence + 1
         return Break(
             board_id,
-            missing,
+            last_sequence + 1,
             None,
             BreakKind.REMOVED,
             f"the chain head records {head_sequence} entries, only {last_sequence} remain",

@@ -7,11 +7,23 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, union, update
+from sqlalchemy import (
+    Row,
+    String,
+    Text,
+    and_,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit.ledger import GENESIS, Header, PayloadRow, SubjectRow
+from koppelvlak.audit.ledger import GENESIS, ChainRow
 from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
 from koppelvlak.roster.models import Board
 
@@ -63,10 +75,6 @@ def add_entry(
         session.execute(insert(Subject), list(subjects))
 
 
-def board_code(session: Session, board_id: uuid.UUID) -> str | None:
-    return session.scalar(select(Board.code).where(Board.id == board_id))
-
-
 def board_id_for_code(session: Session, code: str) -> uuid.UUID | None:
     return session.scalar(select(Board.id).where(Board.code == code))
 
@@ -87,48 +95,72 @@ def chains(
     return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
 
 
-def stream_entries(
-    session: Session, board_id: uuid.UUID
-) -> Iterator[tuple[Header, str, PayloadRow | None]]:
+def _hex(column: Any, dialect: str) -> Any:
+    """A UUID column as 32 hex digits, computed by the database (no Python UUID objects)."""
+    if dialect == "postgresql":
+        return func.replace(column.cast(Text), "-", "")
+    return type_coerce(column, String)  # SQLite stores Uuid as 32 hex digits already
+
+
+def _timestamp(column: Any, dialect: str) -> Any:
+    """A timestamp as ``ledger.timestamp`` writes it, computed by the database."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    # SQLAlchemy stores SQLite datetimes as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (we write UTC).
+    return func.replace(type_coerce(column, String), " ", "T").concat("+00:00")
+
+
+def stream_chain(
+    session: Session, board_id: uuid.UUID, first: int = 1, last: int | None = None
+) -> Iterator[ChainRow]:
+    """One board's entries in sequence order with payload and subjects, as canonical text.
+
+    The database formats ids and times and gathers each entry's subjects, so verification
+    spends its time hashing rather than building Python objects.
+    """
+    dialect = session.get_bind().dialect.name
+    aggregate = func.string_agg if dialect == "postgresql" else func.group_concat
+    subject_item = (
+        Subject.commitment.concat(":")
+        .concat(func.coalesce(_hex(Subject.person_id, dialect), ""))
+        .concat(":")
+        .concat(func.coalesce(Subject.salt, ""))
+    )
+    subjects = (
+        select(aggregate(subject_item, " "))
+        .where(Subject.board_id == Entry.board_id, Subject.sequence == Entry.sequence)
+        .correlate(Entry)
+        .scalar_subquery()
+    )
     statement = (
         select(
-            Entry.id,
-            Entry.board_id,
+            _hex(Entry.id, dialect).label("entry_id"),
+            literal(board_id.hex, String).label("board_id"),  # the WHERE fixes it
             Entry.sequence,
-            Entry.recorded_at,
-            Entry.provider_id,
-            Entry.connection_id,
-            Entry.channel,
+            _timestamp(Entry.recorded_at, dialect).label("recorded_at"),
+            _hex(Entry.provider_id, dialect).label("provider_id"),
+            _hex(Entry.connection_id, dialect).label("connection_id"),
+            type_coerce(Entry.channel, String).label("channel"),
             Entry.endpoint,
             Entry.response_digest,
             Entry.previous_hash,
             Entry.payload_commitment,
             Entry.entry_hash,
-            Payload.entry_id,
             Payload.details_commitment,
             Payload.salt,
             Payload.query,
             Payload.attribute_ids,
+            subjects.label("subjects"),
         )
         .outerjoin(Payload, Payload.entry_id == Entry.id)
-        .where(Entry.board_id == board_id)
+        .where(Entry.board_id == board_id, Entry.sequence >= first)
         .order_by(Entry.sequence)
     )
-    rows = session.execute(statement, execution_options={"yield_per": STREAM_BATCH})
-    for row in rows:
-        payload = None if row[12] is None else PayloadRow(row[13], row[14], row[15], row[16])
-        yield Header._make(row[:11]), row[11], payload
-
-
-def stream_subjects(session: Session, board_id: uuid.UUID) -> Iterator[SubjectRow]:
-    statement = (
-        select(Subject.sequence, Subject.commitment, Subject.person_id, Subject.salt)
-        .where(Subject.board_id == board_id)
-        .order_by(Subject.sequence, Subject.commitment)
-    )
-    rows = session.execute(statement, execution_options={"yield_per": STREAM_BATCH})
-    for row in rows:
-        yield SubjectRow(*row)
+    if last is not None:
+        statement = statement.where(Entry.sequence <= last)
+    result = session.connection().execute(statement, execution_options={"yield_per": STREAM_BATCH})
+    # Plain tuples: attribute access on a SQLAlchemy Row costs more than the hashing.
+    return map(ChainRow._make, result)
 
 
 def sequence_of_hash(session: Session, board_id: uuid.UUID, entry_hash: str) -> int | None:
@@ -235,7 +267,3 @@ def erase_payloads(
         .values(person_id=None, salt=None, erased_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-
-
-def count_entries(session: Session, board_id: uuid.UUID) -> int:
-    return int(session.scalar(select(func.count()).where(Entry.board_id == board_id)) or 0)

@@ -9,7 +9,6 @@ invariant 1, ADR 0002). Any database failure while recording becomes ``LedgerUna
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import ledger, repository
+from koppelvlak.audit import ledger, parallel, repository
 from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
 from koppelvlak.audit.reports import (
     ChainReport,
@@ -28,6 +27,7 @@ from koppelvlak.audit.reports import (
     ProviderDisclosure,
     VerifyReport,
 )
+from koppelvlak.audit.sealing import seal
 from koppelvlak.audit.values import Channel, Disclosure, LedgerReceipt
 from koppelvlak.db import short_reason
 from koppelvlak.kit.clock import as_utc, utcnow
@@ -45,9 +45,7 @@ def ledger_writes() -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as error:
-        raise LedgerUnavailable(
-            f"the disclosure could not be recorded, so nothing was sent: {short_reason(error)}"
-        ) from error
+        raise LedgerUnavailable(short_reason(error)) from error
 
 
 def record(session: Session, disclosure: Disclosure, at: datetime | None = None) -> LedgerReceipt:
@@ -62,94 +60,63 @@ def _append(session: Session, disclosure: Disclosure, at: datetime | None) -> Le
     # The time is taken under the chain lock, so a board's entries are in time order.
     recorded_at = as_utc(at) if at is not None else utcnow()
     entry_id = uuid.uuid4()
-    attribute_ids = ledger.canonical_attributes(disclosure.attribute_ids)
-    details_salt = secrets.token_hex(16)
-    details = ledger.details_commitment(details_salt, disclosure.query, attribute_ids)
-    subjects: list[dict[str, Any]] = []
-    for person_id in disclosure.person_ids:
-        salt = secrets.token_hex(16)
-        subjects.append(
-            {
-                "board_id": board_id,
-                "sequence": sequence,
-                "commitment": ledger.subject_commitment(salt, person_id),
-                "entry_id": entry_id,
-                "person_id": person_id,
-                "salt": salt,
-            }
-        )
-    header = ledger.Header(
+    sealed = seal(
+        disclosure,
         entry_id=entry_id,
-        board_id=board_id,
         sequence=sequence,
-        recorded_at=recorded_at,
-        provider_id=disclosure.provider_id,
-        connection_id=disclosure.connection_id,
-        channel=Channel(disclosure.channel).value,
-        endpoint=disclosure.endpoint,
-        response_digest=disclosure.response_digest,
         previous_hash=previous_hash,
-        payload_commitment=ledger.payload_commitment(
-            details, (subject["commitment"] for subject in subjects)
-        ),
+        recorded_at=recorded_at,
     )
-    entry_hash = ledger.entry_hash(header)
-    repository.add_entry(
-        session,
-        entry={
-            "id": entry_id,
-            **{name: value for name, value in header._asdict().items() if name != "entry_id"},
-            "channel": Channel(disclosure.channel),
-            "entry_hash": entry_hash,
-        },
-        payload={
-            "entry_id": entry_id,
-            "board_id": board_id,
-            "details_commitment": details,
-            "salt": details_salt,
-            "query": disclosure.query,
-            "attribute_ids": attribute_ids,
-        },
-        subjects=subjects,
-    )
-    repository.set_head_hash(session, board_id, entry_hash)
+    repository.add_entry(session, sealed.entry, sealed.payload, sealed.subjects)
+    repository.set_head_hash(session, board_id, sealed.entry_hash)
     return LedgerReceipt(
         entry_id=entry_id,
         board_id=board_id,
         sequence=sequence,
-        entry_hash=entry_hash,
+        entry_hash=sealed.entry_hash,
         recorded_at=recorded_at,
     )
 
 
 def verify(
-    session: Session, board_id: uuid.UUID | None = None, progress: Progress | None = None
+    session: Session,
+    board_id: uuid.UUID | None = None,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+    stretch: int = 50_000,
 ) -> VerifyReport:
-    """Check every chain (or one board's) from its first entry; name the first break of each."""
+    """Check every chain (or one board's) from its first entry; name the first break of each.
+
+    With ``workers`` > 1 a chain longer than two stretches is checked by that many processes
+    reading committed data through their own connections (``audit.parallel``).
+    """
     chains = repository.chains(session, board_id)
     total = sum(head or 0 for _, _, head, _ in chains)
-    done = 0
 
     def advance(count: int) -> None:
-        nonlocal done
-        done += count
         if progress is not None:
             progress(count, total)
 
     reports = []
     for chain_board, code, head_sequence, head_hash in chains:
-        rows = ledger.attach_subjects(
-            repository.stream_entries(session, chain_board),
-            repository.stream_subjects(session, chain_board),
-        )
-        check = ledger.verify_chain(
-            chain_board,
-            rows,
-            head_sequence=head_sequence,
-            head_hash=head_hash,
-            locate=partial(repository.sequence_of_hash, session, chain_board),
-            progress=advance,
-        )
+        if workers > 1 and head_sequence is not None and head_sequence > 2 * stretch:
+            check = parallel.verify_in_stretches(
+                session,
+                session.get_bind().engine.url.render_as_string(hide_password=False),
+                parallel.stretches(chain_board, head_sequence, head_hash, stretch),
+                workers=workers,
+                progress=advance,
+            )
+        else:
+            check = ledger.verify_chain(
+                chain_board,
+                repository.stream_chain(session, chain_board),
+                head_sequence=head_sequence,
+                head_hash=head_hash,
+                locate=partial(repository.sequence_of_hash, session, chain_board),
+                progress=advance,
+            )
         reports.append(
             ChainReport(
                 board_id=chain_board,

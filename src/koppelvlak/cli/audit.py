@@ -14,8 +14,13 @@ PROGRESS_FROM = 20_000  # entries; shorter chains verify before a bar would be w
 @app.command("verify")
 def verify(
     board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+    workers: int = typer.Option(
+        0, min=0, help="Processes for long chains; 0 means one per CPU core."
+    ),
 ) -> None:
     """Recompute every chain; exit 1 naming the first broken entry of each broken chain."""
+    import os
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from koppelvlak.audit import service
@@ -35,7 +40,7 @@ def verify(
     task = bar.add_task("verifying the ledger", start=False)
 
     def progress(done: int, total: int) -> None:
-        if total < PROGRESS_FROM:
+        if total < PROGRESS_FROM or not err.is_terminal:
             return
         if not bar.live.is_started:
             bar.start()
@@ -45,7 +50,9 @@ def verify(
     try:
         with runtime.unit_of_work() as session:
             board_id = service.board_by_code(session, board) if board else None
-            report = service.verify(session, board_id, progress=progress)
+            report = service.verify(
+                session, board_id, progress=progress, workers=workers or os.cpu_count() or 1
+            )
     finally:
         if bar.live.is_started:
             bar.stop()

@@ -14,9 +14,12 @@ from koppelvlak.cli import connection as connection_commands
 from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
+from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import provider as provider_commands
 from koppelvlak.cli import release as release_commands
+from koppelvlak.cli import results as results_commands
 from koppelvlak.cli import serve as serve_commands
+from koppelvlak.cli import sync as sync_commands
 
 app = typer.Typer(
     name="koppelvlak",
@@ -27,8 +30,11 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(results_commands.app, name="results")
 app.command("serve")(serve_commands.serve)
 app.command("demo")(demo_commands.demo)
+app.add_typer(import_commands.app, name="import")
+app.command("sync")(sync_commands.sync)
 app.add_typer(provider_commands.app, name="provider")
 app.add_typer(dataset_commands.app, name="dataset")
 app.add_typer(connection_commands.app, name="connection")

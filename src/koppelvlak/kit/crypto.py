@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +26,50 @@ def verify_secret(secret_hash: str, secret: str) -> bool:
         return _hasher.verify(secret_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class VerifiedSecretMemo:
+    """Remembers for a short while which (hash, secret) pairs already passed argon2.
+
+    argon2 is slow on purpose (tens of milliseconds), which is right for a login but dominates
+    a machine-to-machine call that presents the same key on every request (UWLR, HTTP Basic).
+    Only successes are remembered, under a keyed digest with a per-process random key, so the
+    memo never holds a secret; the caller still reads the credential's row (revocation, expiry)
+    on every request, so a revoked key stops working at once.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float = 300.0,
+        capacity: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._capacity = capacity
+        self._clock = clock
+        self._key = secrets.token_bytes(32)
+        self._entries: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(self, secret_hash: str, secret: str) -> bool:
+        token = keyed_digest(self._key, secret_hash, secret)
+        now = self._clock()
+        with self._lock:
+            expires = self._entries.get(token)
+            if expires is not None and expires > now:
+                self._entries.move_to_end(token)
+                return True
+        if not verify_secret(secret_hash, secret):
+            return False
+        with self._lock:
+            self._entries[token] = now + self._ttl
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+        return True
+
+
+verified_secrets = VerifiedSecretMemo()
 
 
 def new_secret(nbytes: int = 32) -> str:

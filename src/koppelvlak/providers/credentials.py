@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import as_utc
-from koppelvlak.kit.crypto import hash_secret, new_secret, verify_secret
+from koppelvlak.kit.crypto import hash_secret, new_secret, verified_secrets, verify_secret
 from koppelvlak.providers import repository
 from koppelvlak.providers.errors import CredentialNotFound, InvalidApplication, ProviderNotFound
 from koppelvlak.providers.models import ClientCredential, ClientSecret, UwlrKey, UwlrKeySchool
@@ -154,7 +154,7 @@ def authenticate_client(
     for secret in reversed(repository.secrets_of(session, credential.id)):
         if not (_usable_until(secret.revoked_at, at) and _usable_until(secret.expires_at, at)):
             continue
-        if verify_secret(secret.secret_hash, client_secret):
+        if verified_secrets.verify(secret.secret_hash, client_secret):
             return ClientPrincipal(credential.id, credential.client_id, credential.provider_id)
     return None
 
@@ -228,7 +228,7 @@ def authenticate_uwlr(
     for key in repository.uwlr_keys(session, klantcode):
         if not _usable_until(key.revoked_at, at):
             continue
-        if verify_secret(key.key_hash, autorisatiesleutel):
+        if verified_secrets.verify(key.key_hash, autorisatiesleutel):
             schools = tuple(
                 (row.board_id, row.brin, row.location_code)
                 for row in repository.uwlr_key_schools(session, key.id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from koppelvlak.db import Base, Timestamped, new_id, pd
@@ -76,6 +77,8 @@ class School(Removable, Base):
     location_code: Mapped[str] = mapped_column(String(2), default="00", info=pd("none"))
     name: Mapped[str] = mapped_column(String(200), info=pd("none"))
     sector: Mapped[Sector] = mapped_column(_enum(Sector, "sector"), info=pd("none"))
+    # The source system's own key for the school (a OneRoster org sourcedId); UWLR has none.
+    source_key: Mapped[str | None] = mapped_column(String(256), info=pd("none"))
 
 
 class SchoolYear(Timestamped, Base):
@@ -145,6 +148,9 @@ class Student(Removable, Base):
     group3_start_date: Mapped[date | None] = mapped_column(info=pd("education"))
     enrolment_start: Mapped[date | None] = mapped_column(info=pd("education"))
     enrolment_end: Mapped[date | None] = mapped_column(info=pd("education"))
+    # UWLR vestiging key (a branch of the school) and photo address, kept as the LAS sends them.
+    location_key: Mapped[str | None] = mapped_column(String(256), info=pd("education"))
+    photo_url: Mapped[str | None] = mapped_column(String(256), info=pd("identifier"))
 
 
 class Staff(Removable, Base):
@@ -241,3 +247,76 @@ class StaffMembership(Removable, Base):
         ForeignKey("roster_group.id", ondelete="CASCADE"), index=True, info=pd("education")
     )
     role: Mapped[str | None] = mapped_column(String(64), info=pd("education"))
+
+
+class ImportOutcome(enum.StrEnum):
+    OK = "ok"
+    ERROR = "error"
+
+
+class EntityKind(enum.StrEnum):
+    SCHOOL = "school"
+    GROUP = "group"
+    STUDENT = "student"
+    STAFF = "staff"
+    GUARDIAN = "guardian"
+    GUARDIANSHIP = "guardianship"
+    STUDENT_MEMBERSHIP = "student_membership"
+    STAFF_MEMBERSHIP = "staff_membership"
+
+
+class ChangeKind(enum.StrEnum):
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+
+
+class ImportRun(Base):
+    """One import or sync attempt: the admin's import history, refused attempts included.
+
+    ``board_id`` is empty when a refused import never reached a board. The error and warnings
+    may quote a source key, so they are labelled as identifiers.
+    """
+
+    __tablename__ = "import_run"
+    __table_args__ = (Index("ix_import_run_board_id_started_at", "board_id", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, info=pd("none"))
+    board_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("board.id", ondelete="CASCADE"), info=pd("none")
+    )
+    started_at: Mapped[datetime] = mapped_column(info=pd("none"))
+    finished_at: Mapped[datetime | None] = mapped_column(info=pd("none"))
+    source_kind: Mapped[str] = mapped_column(String(16), info=pd("none"))  # uwlr, oneroster, …
+    source: Mapped[str] = mapped_column(String(1000), info=pd("none"))
+    outcome: Mapped[ImportOutcome] = mapped_column(
+        _enum(ImportOutcome, "import_outcome"), info=pd("none")
+    )
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=pd("none"))
+    warnings: Mapped[list[str] | None] = mapped_column(JSON, info=pd("identifier"))
+    error: Mapped[str | None] = mapped_column(Text, info=pd("identifier"))
+    location: Mapped[str | None] = mapped_column(String(1000), info=pd("identifier"))
+
+
+class RosterChange(Base):
+    """What one import changed, row by row: drives the delta API and the deletion notices."""
+
+    __tablename__ = "roster_change"
+    __table_args__ = (Index("ix_roster_change_board_id_at", "board_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, info=pd("none"))
+    board_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("board.id", ondelete="CASCADE"), info=pd("none")
+    )
+    import_run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("import_run.id", ondelete="CASCADE"), index=True, info=pd("none")
+    )
+    entity_kind: Mapped[EntityKind] = mapped_column(
+        _enum(EntityKind, "entity_kind"), info=pd("none")
+    )
+    entity_id: Mapped[uuid.UUID] = mapped_column(info=pd("identifier"))
+    change_kind: Mapped[ChangeKind] = mapped_column(
+        _enum(ChangeKind, "change_kind"), info=pd("none")
+    )
+    changed_fields: Mapped[list[str] | None] = mapped_column(JSON, info=pd("none"))
+    at: Mapped[datetime] = mapped_column(info=pd("none"))

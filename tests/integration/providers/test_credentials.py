@@ -122,6 +122,8 @@ class TestUwlrKeys:
             session, provider.id, board.id, [(school.brin, "00")], T0
         )
         assert providers.authenticate_uwlr(session, issued.klantcode, "wrong", T0) is None
+        # A key that worked a moment ago (and is remembered as verified) stops at revocation.
+        assert providers.authenticate_uwlr(session, issued.klantcode, issued.autorisatiesleutel, T0)
         providers.revoke_uwlr_key(session, issued.key_id, T0)
         assert (
             providers.authenticate_uwlr(

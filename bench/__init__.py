@@ -1,0 +1,1 @@
+"""Benchmarks and the input generator they (and the round-trip tests) share."""

@@ -1,0 +1,249 @@
+"""Benchmark: ``koppelvlak audit verify`` over a ledger of a million entries.
+
+Builds a fresh database (SQLite file and/or PostgreSQL database), fills one board's chain with
+``--entries`` entries of ``--people`` people each by bulk inserts (hashes computed with the same
+functions ``audit.service.record`` uses), then times the real CLI several times and prints the
+median. Target (DESIGN.md): 1,000,000 entries in at most 10 s.
+
+    .venv/bin/python bench/bench_audit_verify.py --entries 1000000 --people 1 --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, make_url, text
+
+from koppelvlak.audit import ledger
+from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
+from koppelvlak.audit.sealing import seal
+from koppelvlak.audit.values import Channel, Disclosure
+from koppelvlak.db import make_engine, upgrade
+from koppelvlak.roster.models import Board
+
+POSTGRES_URL = os.environ.get(
+    "KOPPELVLAK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BATCH = 10_000
+ATTRIBUTES = frozenset(
+    {"student.given_name", "student.family_name", "student.email", "student.year_group"}
+)
+
+
+def _database(kind: str, workdir: Path, name: str) -> tuple[str, bool]:
+    """The URL of the benchmark database and whether it already holds a filled ledger."""
+    if kind == "sqlite":
+        path = workdir / f"{name}.db"
+        url = f"sqlite:///{path}"
+        return url, path.exists() and _filled(url)
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(False)
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url, bool(exists) and _filled(url)
+
+
+def _filled(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.execute(text("SELECT count(*) FROM audit_chain")).scalar())
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _drop(kind: str, workdir: Path, name: str) -> None:
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{workdir / name}.db{suffix}").unlink(missing_ok=True)
+        return
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _batches(
+    board_id: uuid.UUID, entries: int, people: int
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], str]]:
+    """Rows exactly as ``record`` writes them (same ``seal``), ``BATCH`` entries at a time."""
+    previous = ledger.GENESIS
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    providers = [uuid.uuid4() for _ in range(20)]
+    connections = [uuid.uuid4() for _ in range(40)]
+    population = [uuid.uuid4() for _ in range(5_000)]
+    entry_rows: list[dict[str, Any]] = []
+    payload_rows: list[dict[str, Any]] = []
+    subject_rows: list[dict[str, Any]] = []
+    for sequence in range(1, entries + 1):
+        disclosure = Disclosure(
+            board_id=board_id,
+            provider_id=providers[sequence % len(providers)],
+            connection_id=connections[sequence % len(connections)],
+            channel=Channel.ONEROSTER,
+            endpoint="GET /ims/oneroster/rostering/v1p2/users",
+            query=f"limit=100&offset={100 * (sequence % 50)}",
+            attribute_ids=ATTRIBUTES,
+            person_ids=frozenset(
+                population[(sequence * 7 + index) % len(population)] for index in range(people)
+            ),
+            response_digest=secrets.token_hex(32),
+        )
+        sealed = seal(
+            disclosure,
+            entry_id=uuid.uuid4(),
+            sequence=sequence,
+            previous_hash=previous,
+            recorded_at=start + timedelta(milliseconds=250 * sequence),
+        )
+        previous = sealed.entry_hash
+        entry_rows.append(sealed.entry)
+        payload_rows.append(sealed.payload)
+        subject_rows.extend(sealed.subjects)
+        if len(entry_rows) == BATCH or sequence == entries:
+            yield entry_rows, payload_rows, subject_rows, previous
+            entry_rows, payload_rows, subject_rows = [], [], []
+
+
+def fill(engine: Engine, entries: int, people: int) -> None:
+    board_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Board).values(
+                id=board_id, code="BENCH", name="Benchmark", created_at=now, updated_at=now
+            )
+        )
+    done, last_hash = 0, ledger.GENESIS
+    for entry_rows, payload_rows, subject_rows, batch_hash in _batches(board_id, entries, people):
+        last_hash = batch_hash
+        with engine.begin() as connection:
+            connection.execute(insert(Entry), entry_rows)
+            connection.execute(insert(Payload), payload_rows)
+            if subject_rows:
+                connection.execute(insert(Subject), subject_rows)
+        done += len(entry_rows)
+        print(f"\r  filled {done:,} / {entries:,}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(ChainHead).values(
+                board_id=board_id, last_sequence=entries, last_hash=last_hash, updated_at=now
+            )
+        )
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE"))
+
+
+def time_verify(url: str, workdir: Path, runs: int, workers: int) -> list[tuple[float, float]]:
+    """(wall seconds, CPU seconds of the verify process and its workers) per run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELVLAK_")}
+    env.update(KOPPELVLAK_DATABASE_URL=url, KOPPELVLAK_KEY_FILE=str(workdir / "keys.json"))
+    timings = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "koppelvlak.cli.main",
+                "audit",
+                "verify",
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        timings.append((wall, cpu))
+        if result.returncode != 0 or not result.stdout.startswith("ledger intact"):
+            raise SystemExit(f"verify failed: {result.stdout}{result.stderr}")
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=1, help="people per entry")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workers", default="1,2", help="worker counts to time, e.g. 1,2")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kv-bench-audit"
+    )
+    parser.add_argument("--drop", action="store_true", help="remove the databases afterwards")
+    arguments = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
+    workdir = arguments.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = f"kv_bench_audit_{arguments.entries}_{arguments.people}"
+    results = []
+    for kind in kinds:
+        url, filled = _database(kind, workdir, name)
+        fill_seconds = None
+        if not filled:
+            engine = make_engine(url)
+            upgrade(engine)
+            print(f"{kind}: filling {arguments.entries:,} entries", file=sys.stderr)
+            started = time.perf_counter()
+            fill(engine, arguments.entries, arguments.people)
+            fill_seconds = round(time.perf_counter() - started, 1)
+            engine.dispose()
+        for workers in [int(w) for w in arguments.workers.split(",")]:
+            timings = time_verify(url, workdir, arguments.runs, workers)
+            median = statistics.median(wall for wall, _ in timings)
+            results.append(
+                {
+                    "database": kind,
+                    "entries": arguments.entries,
+                    "people_per_entry": arguments.people,
+                    "workers": workers,
+                    "fill_s": fill_seconds,
+                    "verify_runs_s": [round(wall, 2) for wall, _ in timings],
+                    "verify_median_s": round(median, 2),
+                    "client_cpu_median_s": round(statistics.median(c for _, c in timings), 2),
+                    "entries_per_s": round(arguments.entries / median),
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                }
+            )
+            print(json.dumps(results[-1]), file=sys.stderr)
+        if arguments.drop:
+            _drop(kind, workdir, name)
+    print(
+        json.dumps(
+            {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "results": results},
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Import benchmark: full import and no-change re-sync of a large board, SQLite and PostgreSQL.
+
+    python -m bench.bench_import --students 50000 --runs 5 \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+A demo board is built once and exported by ``bench/generate.py`` (UWLR XML per school and a
+OneRoster CSV package). Each measurement runs in a fresh child process against a freshly
+migrated database: the child times parse + apply (one transaction per school file) and reports
+its own peak resident memory (``ru_maxrss``), so interpreter start-up and migrations are not
+counted. Figures are medians over the runs; results go to stdout as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import make_url, text
+
+from koppelvlak.db import make_engine, session_factory, unit_of_work, upgrade
+
+
+def child(url: str, kind: str, paths: list[str], board: str) -> None:
+    """Import the files into the database at ``url``; print seconds and peak MB as JSON."""
+    from koppelvlak.kit.clock import today
+    from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+    from koppelvlak.roster.importers.uwlr import parse_uwlr
+    from koppelvlak.roster.service import apply_snapshot
+
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    with engine.connect():
+        pass  # open the pool before the clock starts
+    started = time.perf_counter()
+    cpu = time.process_time()
+    changed = 0
+    for path in paths:
+        parse = parse_uwlr if kind == "uwlr" else parse_oneroster
+        snapshot = parse(Path(path), today=today())
+        with unit_of_work(factory) as session:
+            report = apply_snapshot(session, snapshot, board_code=board, today=today())
+        changed += sum(c["added"] + c["changed"] + c["removed"] for c in report.counts.values())
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps({"seconds": seconds, "cpu": cpu_seconds, "peak_mb": peak_mb, "changes": changed})
+    )
+
+
+def fresh_database(kind: str, workdir: Path, postgres: str | None) -> str:
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    else:
+        assert postgres is not None
+        name = f"kv_bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def drop_database(url: str, postgres: str | None) -> None:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///") :] + suffix).unlink(missing_ok=True)
+        return
+    assert postgres is not None
+    admin = make_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = make_url(url).database
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def measure(url: str, kind: str, paths: list[Path]) -> dict[str, float]:
+    command = [
+        sys.executable,
+        "-m",
+        "bench.bench_import",
+        "child",
+        "--url",
+        url,
+        "--kind",
+        kind,
+        "--board",
+        "BENCH",
+        *map(str, paths),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def build_inputs(students: int, workdir: Path) -> tuple[list[Path], Path]:
+    from bench.generate import export_oneroster, export_uwlr
+    from koppelvlak.kit.clock import today
+    from koppelvlak.roster.demo import build_demo_board, school_year_of
+
+    url = f"sqlite:///{workdir / 'source.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        summary = build_demo_board(
+            session, students=students, seed=7, school_year=school_year_of(today())
+        )
+    with session_factory(engine)() as session:
+        files = export_uwlr(session, summary.board_id, workdir / "uwlr")
+        package = export_oneroster(session, summary.board_id, workdir / "oneroster")
+    engine.dispose()
+    return files, package
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("child")
+    run.add_argument("--url", required=True)
+    run.add_argument("--kind", choices=["uwlr", "oneroster"], required=True)
+    run.add_argument("--board", required=True)
+    run.add_argument("paths", nargs="+")
+    parser.add_argument("--students", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgres", default=None, help="admin URL of a PostgreSQL server")
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        default=None,
+        help="reuse files of an earlier bench.generate run (uwlr/, oneroster/)",
+    )
+    arguments = parser.parse_args()
+    if arguments.command == "child":
+        child(arguments.url, arguments.kind, arguments.paths, arguments.board)
+        return
+    with tempfile.TemporaryDirectory(prefix="kv-bench-") as folder:
+        workdir = Path(folder)
+        if arguments.inputs is not None:
+            files = sorted((arguments.inputs / "uwlr").glob("*.xml"))
+            package = arguments.inputs / "oneroster"
+        else:
+            files, package = build_inputs(arguments.students, workdir)
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
+        print(
+            f"{arguments.students} students; UWLR {size_mb:.1f} MB in {len(files)} files; "
+            f"{os.cpu_count()} CPUs; Python {platform.python_version()}",
+            file=sys.stderr,
+        )
+        backends = ["sqlite"] + (["postgresql"] if arguments.postgres else [])
+        print(
+            "| database | input | full import s (CPU s) | peak MB | re-sync s (CPU s) | peak MB |"
+        )
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for kind, paths in (("uwlr", files), ("oneroster", [package])):
+            for backend in backends:
+                full, again = [], []
+                for _ in range(arguments.runs):
+                    url = fresh_database(backend, workdir, arguments.postgres)
+                    try:
+                        full.append(measure(url, kind, paths))
+                        again.append(measure(url, kind, paths))
+                        print(backend, kind, full[-1], again[-1], file=sys.stderr, flush=True)
+                        assert again[-1]["changes"] == 0, "a re-sync of the same files changed rows"
+                    finally:
+                        drop_database(url, arguments.postgres)
+
+                def med(rows: list[dict[str, float]], key: str) -> float:
+                    return statistics.median(row[key] for row in rows)
+
+                print(
+                    f"| {backend} | {kind} | {med(full, 'seconds'):.1f} ({med(full, 'cpu'):.1f}) | "
+                    f"{med(full, 'peak_mb'):.0f} | {med(again, 'seconds'):.1f} "
+                    f"({med(again, 'cpu'):.1f}) | {med(again, 'peak_mb'):.0f} |",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""UWLR 2.x SOAP endpoints: HaalLeerlinggegevens and BrengLeerresultaten (Edustandaard)."""

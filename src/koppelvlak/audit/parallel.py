@@ -1,0 +1,134 @@
+"""Verifies a long chain in stretches of sequence numbers, spread over worker processes.
+
+Each entry's hash and payload can be checked on their own; only the links between stretches
+need joining, which the parent does in chain order, so the first break is still the first.
+Workers open their own connections and therefore see committed data only: this is for
+``koppelvlak audit verify``, not for a transaction that has just written entries (ADR 0030).
+They are *spawned*, not forked: forking a process that runs threads (a test runner, a web
+server) can leave the child holding a lock no thread will release. A worker that dies
+fails the run with ``BrokenProcessPool`` instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from koppelvlak.audit import ledger, repository
+from koppelvlak.audit.ledger import GENESIS, Break, BreakKind, ChainCheck
+from koppelvlak.db import make_engine
+
+_engine: Engine | None = None
+
+
+def _start_worker(url: str) -> None:
+    global _engine  # noqa: PLW0603  (one engine per worker process, made once)
+    _engine = make_engine(url)
+
+
+@dataclass(frozen=True)
+class Stretch:
+    board_id: uuid.UUID
+    first: int
+    last: int | None  # None: to the end of the chain, where the chain head is checked too
+    head_sequence: int | None
+    head_hash: str | None
+
+
+def _verify_stretch(stretch: Stretch) -> ChainCheck:
+    assert _engine is not None
+    with Session(_engine) as session:
+        return _walk(session, stretch, previous=GENESIS if stretch.first == 1 else None)
+
+
+def _walk(session: Session, stretch: Stretch, previous: str | None) -> ChainCheck:
+    board_id = stretch.board_id
+    return ledger.verify_chain(
+        board_id,
+        repository.stream_chain(session, board_id, stretch.first, stretch.last),
+        head_sequence=stretch.head_sequence,
+        head_hash=stretch.head_hash,
+        locate=partial(repository.sequence_of_hash, session, board_id),
+        start=stretch.first,
+        previous=previous,
+        final=stretch.last is None,
+    )
+
+
+def stretches(
+    board_id: uuid.UUID, head_sequence: int, head_hash: str | None, size: int
+) -> list[Stretch]:
+    firsts = list(range(1, head_sequence + 1, size))
+    return [
+        Stretch(
+            board_id,
+            first,
+            None if first == firsts[-1] else first + size - 1,
+            head_sequence,
+            head_hash,
+        )
+        for first in firsts
+    ]
+
+
+def verify_in_stretches(
+    session: Session,
+    url: str,
+    parts: list[Stretch],
+    *,
+    workers: int,
+    progress: Callable[[int], None],
+) -> ChainCheck:
+    """Walk the stretches in ``workers`` processes and join them in order in this one."""
+    board_id = parts[0].board_id
+    entries = erased_subjects = erased_payloads = 0
+    previous = GENESIS
+
+    def result(broken: Break | None) -> ChainCheck:
+        return ChainCheck(
+            board_id, entries, erased_subjects, erased_payloads, broken, GENESIS, previous
+        )
+
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(url,),
+    )
+    try:
+        for stretch, part in zip(parts, pool.map(_verify_stretch, parts), strict=True):
+            if part.first_previous is not None and part.first_previous != previous:
+                # The stretch does not join the one before: diagnose its first entry here.
+                joint = _walk(session, replace(stretch, last=stretch.first), previous)
+                return result(
+                    joint.broken
+                    or Break(
+                        board_id,
+                        stretch.first,
+                        None,
+                        BreakKind.CHANGED,
+                        "the chain changed while it was being verified",
+                    )
+                )
+            entries += part.entries
+            erased_subjects += part.erased_subjects
+            erased_payloads += part.erased_payloads
+            if part.broken is not None:
+                return result(part.broken)
+            if stretch.last is not None and part.entries != stretch.last - stretch.first + 1:
+                missing = stretch.first + part.entries
+                return result(
+                    Break(board_id, missing, None, BreakKind.REMOVED, f"entry {missing} is missing")
+                )
+            previous = part.last_hash
+            progress(part.entries)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after a break, skip the stretches left
+    return result(None)

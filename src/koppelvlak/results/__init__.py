@@ -1,0 +1,1 @@
+"""Results returned by providers (UWLR BrengLeerresultaten), kept under their connection."""

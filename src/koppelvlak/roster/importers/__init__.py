@@ -1,0 +1,1 @@
+"""Parsers for LAS exports (UWLR XML, OneRoster CSV) that produce frozen snapshots, no database."""

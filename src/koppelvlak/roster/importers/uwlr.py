@@ -1,0 +1,471 @@
+"""Streaming reader of a UWLR 2.2/2.3 ``leerlinggegevens_antwoord``, bare or in a SOAP 1.1 envelope.
+
+Memory stays flat for a 50,000-student file: lxml ``iterparse`` hands over one record at a time
+and each is cleared once read. Prefixes never matter (elements are matched by namespace URI and
+local name). Security first: the head is checked for a DOCTYPE and for UTF-16 without a byte-order
+mark before the parser sees a byte; the parser itself never loads a DTD, expands an entity or
+touches the network, and keeps libxml2's default limits.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from koppelvlak.kit import safe_xml
+from koppelvlak.roster.importers.errors import ImportFailed, at
+from koppelvlak.roster.importers.snapshot import (
+    GroupRecord,
+    Mode,
+    Part,
+    SchoolSnapshot,
+    SchoolYearRecord,
+    Snapshot,
+    StaffLink,
+    StaffRecord,
+    StudentLink,
+    StudentRecord,
+    Warnings,
+)
+from koppelvlak.roster.importers.uwlr_records import (
+    LG_NS,
+    Reader,
+    Ref,
+    local,
+    namespace,
+    positions,
+    read_group,
+    read_student,
+    read_teacher,
+)
+from koppelvlak.roster.importers.values import BRIN, LOCATION, school_year_bounds, sector_of
+
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+UWLR1 = "http://www.edustandaard.nl/leerresultaten/1/"
+MAX_BYTES = 2 * 1024**3
+HEAD_BYTES = 64 * 1024
+SUPPORTED_VERSIONS = ("2.2", "2.3")
+SCHOOL_ORDER = (
+    "schooljaar",
+    "peildatum",
+    "brincode",
+    "dependancecode",
+    "instellingsnummer",
+    "schoolkey",
+    "aanmaakdatum",
+    "auteur",
+    "xsdversie",
+    "commentaar",
+    "toevoegingen",
+)
+SECTIONS = ("school", "vestigingen", "groepen", "leerlingen", "leerkrachten")
+RECORDS = {
+    "vestigingen": ("vestiging",),
+    "groepen": ("groep", "samengestelde_groep"),
+    "leerlingen": ("leerling",),
+    "leerkrachten": ("leerkracht",),
+}
+
+
+class _Counting:
+    """A byte stream that reports how far the parser has read (for the progress bar)."""
+
+    def __init__(self, stream: IO[bytes], progress: Callable[[int], None] | None) -> None:
+        self.stream = stream
+        self.progress = progress
+        self.done = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(size)
+        self.done += len(chunk)
+        if self.progress is not None:
+            self.progress(self.done)
+        return chunk
+
+
+def parse_uwlr(
+    path: Path, *, today: date, progress: Callable[[int], None] | None = None
+) -> Snapshot:
+    """Read a UWLR file into a snapshot, or raise ImportFailed naming the line and element."""
+    source = path.name
+    try:
+        size = path.stat().st_size
+        stream = path.open("rb")
+    except OSError as error:
+        raise ImportFailed(f"cannot read the file: {error.strerror}", location=source) from None
+    if size > MAX_BYTES:
+        raise ImportFailed(
+            f"the file is {size} bytes; expected at most {MAX_BYTES}", location=source
+        )
+    with stream:
+        return parse_uwlr_stream(stream, source, today=today, progress=progress)
+
+
+def parse_uwlr_stream(
+    stream: IO[bytes], source: str, *, today: date, progress: Callable[[int], None] | None = None
+) -> Snapshot:
+    head = stream.read(HEAD_BYTES)
+    check_head(head, source)
+    stream.seek(0)
+    parser = _Parser(source, today)
+    events = safe_xml.iterparse(_Counting(stream, progress), events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
+    try:
+        depth = -1
+        for event, element in events:
+            # Elements inside a record are read by the record's reader, not event by event.
+            if event == "start":
+                depth += 1
+                if depth <= parser.record_depth:
+                    parser.start(element)
+            else:
+                if depth <= parser.record_depth:
+                    parser.end(element)
+                depth -= 1
+    except etree.XMLSyntaxError as error:
+        # With entity resolution off, libxml2's own message is in the error log, not in msg.
+        log = error.error_log.filter_from_fatals()  # type: ignore[attr-defined]  # missing from lxml-stubs
+        fatal = list(log)
+        message = (
+            f"{fatal[-1].message.strip()} at column {fatal[-1].column}" if fatal else error.msg
+        )
+        line = fatal[-1].line if fatal else error.lineno
+        raise ImportFailed(_syntax(message), location=at(source, line)) from None
+    return parser.finish()
+
+
+def check_head(head: bytes, source: str) -> None:
+    if not head.strip():
+        raise ImportFailed(
+            "the file is empty; expected a UWLR leerlinggegevens_antwoord", location=source
+        )
+    has_bom = head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not has_bom and len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
+        raise ImportFailed(
+            "the file is UTF-16 without a byte-order mark; expected UTF-8, ISO-8859-1, or UTF-16 "
+            "with a byte-order mark",
+            location=at(source, 1),
+        )
+    try:
+        safe_xml.refuse_doctype(head)
+    except safe_xml.UnsafeXml:
+        raise ImportFailed(
+            "a DOCTYPE or entity declaration is not allowed; expected plain UWLR XML without one",
+            location=at(source, 1),
+        ) from None
+
+
+def _syntax(message: str) -> str:
+    if "encoding" in message.lower() or "UTF-8" in message:
+        return (
+            f"wrong encoding ({message}); expected bytes in the encoding the XML declaration "
+            "names (UTF-8 when it names none)"
+        )
+    return f"the XML is not well-formed ({message}); the file may be truncated or damaged"
+
+
+@dataclass
+class _Parser:
+    source: str
+    today: date
+    warnings: Warnings = field(default_factory=Warnings)
+    stack: list[str] = field(default_factory=list)
+    answer_depth: int | None = None
+    record_depth: int = 1_000_000  # depth of records once the answer is found
+    bodies: int = 0
+    kind: str | None = None
+    seen_sections: list[str] = field(default_factory=list)
+    version: str | None = None
+    school: dict[str, str] = field(default_factory=dict)
+    school_at: str = ""
+    groups: dict[str, GroupRecord] = field(default_factory=dict)
+    locations: set[str] = field(default_factory=set)
+    students: dict[str, StudentRecord] = field(default_factory=dict)
+    eckids: dict[str, str] = field(default_factory=dict)
+    keyless_at: str | None = None
+    staff: dict[str, StaffRecord] = field(default_factory=dict)
+    student_links: list[StudentLink] = field(default_factory=list)
+    staff_links: list[StaffLink] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+
+    def where(self, element: etree._Element) -> str:
+        return at(self.source, element.sourceline, "/".join(self.stack))
+
+    def fail(self, element: etree._Element, detail: str) -> ImportFailed:
+        return ImportFailed(detail, location=self.where(element))
+
+    def reader(self, path: str = "") -> Reader:
+        return Reader(self.source, self.warnings, self.today, path)
+
+    def duplicate(self, element: etree._Element, path: str, detail: str) -> ImportFailed:
+        return ImportFailed(detail, location=at(self.source, element.sourceline, path))
+
+    def start(self, element: etree._Element) -> None:
+        name, ns = local(element.tag), namespace(element.tag)
+        self.stack.append(name)
+        depth = len(self.stack) - 1
+        if depth == 0:
+            if ns == SOAP12:
+                raise self.fail(element, "a SOAP 1.2 envelope; expected SOAP 1.1 (UWLR uses 1.1)")
+            if ns == SOAP11 and name == "Envelope":
+                return
+            self._answer(element, name, ns)
+            self.answer_depth = 0
+            self.record_depth = 3
+        elif self.stack[0] == "Envelope" and depth <= 2:
+            self._in_envelope(element, depth, name, ns)
+        elif self.answer_depth is None:
+            return
+        elif depth == self.answer_depth + 1:
+            if self.kind is not None:
+                raise self.fail(
+                    element, f"the answer holds <{self.kind}> and <{name}>; expected exactly one"
+                )
+            if ns != LG_NS or name not in ("leerlinggegevens", "geengegevens", "geenwijzigingen"):
+                raise self.fail(
+                    element,
+                    f"unexpected <{name}> in the answer; expected <leerlinggegevens>, "
+                    "<geengegevens> or <geenwijzigingen>",
+                )
+            self.kind = name
+        elif depth == self.answer_depth + 2 and self.kind == "leerlinggegevens":
+            self._section(element, name, ns)
+
+    def _in_envelope(self, element: etree._Element, depth: int, name: str, ns: str | None) -> None:
+        if depth == 1:
+            if ns != SOAP11 or name not in ("Header", "Body"):
+                raise self.fail(element, f"unexpected <{name}> in the SOAP envelope")
+        elif depth == 2 and self.stack[1] == "Body":
+            self.bodies += 1
+            if self.bodies > 1:
+                raise self.fail(
+                    element, "the SOAP body holds more than one answer; expected exactly one"
+                )
+            if ns == SOAP11 and name == "Fault":
+                return
+            self._answer(element, name, ns)
+            self.answer_depth = 2
+            self.record_depth = 5
+
+    def _answer(self, element: etree._Element, name: str, ns: str | None) -> None:
+        if ns is not None and ns.startswith(UWLR1):
+            raise self.fail(
+                element,
+                f"the UWLR 1 namespace {ns} is not supported; expected UWLR 2.2 or 2.3 ({LG_NS})",
+            )
+        if ns != LG_NS or name != "leerlinggegevens_antwoord":
+            raise self.fail(
+                element,
+                f"<{name}> in namespace {ns or '(none)'} is not a UWLR answer; expected "
+                f"<leerlinggegevens_antwoord> in {LG_NS}, bare or in a SOAP 1.1 envelope",
+            )
+
+    def _section(self, element: etree._Element, name: str, ns: str | None) -> None:
+        if ns != LG_NS or name not in SECTIONS:
+            raise self.fail(
+                element,
+                f"unexpected <{name}> in <leerlinggegevens>; expected "
+                "school, vestigingen, groepen, leerlingen, leerkrachten",
+            )
+        if name in self.seen_sections:
+            raise self.fail(element, f"<{name}> appears twice; expected it once")
+        if self.seen_sections and SECTIONS.index(name) < SECTIONS.index(self.seen_sections[-1]):
+            self.warnings.add("sections out of schema order (tolerated)", self.where(element))
+        self.seen_sections.append(name)
+
+    def end(self, element: etree._Element) -> None:
+        depth = len(self.stack) - 1
+        name = self.stack[-1]
+        try:
+            if self.answer_depth is None:
+                if depth == 2 and name == "Fault" and namespace(element.tag) == SOAP11:
+                    code = element.findtext("faultcode") or "?"
+                    text = element.findtext("faultstring") or ""
+                    raise self.fail(
+                        element, f"the LAS answered with a SOAP fault {code}: {text}".strip()
+                    )
+                if depth == 1 and name == "Header":
+                    element.clear()
+                return
+            section_depth = self.answer_depth + 2
+            if self.kind != "leerlinggegevens" or depth < section_depth:
+                return
+            if depth == section_depth and name == "school":
+                self._school(element)
+            elif depth == section_depth + 1 and self.stack[-2] != "school":
+                self._record(self.stack[-2], name, element)
+            else:
+                return
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+        finally:
+            self.stack.pop()
+
+    def _record(self, section: str, name: str, element: etree._Element) -> None:
+        if namespace(element.tag) != LG_NS or name not in RECORDS[section]:
+            raise self.fail(
+                element,
+                f"unexpected <{name}> in <{section}>; expected "
+                + " or ".join(f"<{n}>" for n in RECORDS[section]),
+            )
+        reader = self.reader(f"{section}/{name}")
+        path = f"{section}/{name}[@key={element.get('key')!r}]"
+        if name == "vestiging":
+            key = reader.key(element, "<vestiging>")
+            if key in self.locations:
+                raise self.duplicate(
+                    element, path, f"vestiging key {key!r} appears twice; expected unique keys"
+                )
+            self.locations.add(key)
+        elif name in ("groep", "samengestelde_groep"):
+            group = read_group(reader, element, name == "samengestelde_groep")
+            if group.key in self.groups:
+                raise self.duplicate(
+                    element,
+                    path,
+                    f"group key {group.key!r} appears twice "
+                    "(groups and composite groups share one key space); "
+                    "expected unique keys",
+                )
+            self.groups[group.key] = group
+        elif name == "leerling":
+            student, keyless = read_student(reader, element, self.student_links, self.refs)
+            if student.key in self.students:
+                raise self.duplicate(
+                    element,
+                    path,
+                    f"student key {student.key!r} appears twice; expected unique keys",
+                )
+            if student.eckid is not None:
+                if student.eckid in self.eckids:
+                    raise self.duplicate(
+                        element,
+                        path,
+                        f"ECK iD {student.eckid!r} belongs to "
+                        f"students {self.eckids[student.eckid]!r} and "
+                        f"{student.key!r}; expected unique ECK iDs",
+                    )
+                self.eckids[student.eckid] = student.key
+            if keyless and self.keyless_at is None:
+                self.keyless_at = self.where(element)
+            self.students[student.key] = student
+        else:
+            teacher = read_teacher(reader, element, self.staff_links, self.refs)
+            if teacher.key in self.staff:
+                raise self.duplicate(
+                    element,
+                    path,
+                    f"teacher key {teacher.key!r} appears twice; expected unique keys",
+                )
+            self.staff[teacher.key] = teacher
+
+    def _school(self, element: etree._Element) -> None:
+        reader = self.reader().open(element, "school", positions(SCHOOL_ORDER))
+        self.school_at = reader.here()
+        for name in SCHOOL_ORDER:
+            value = reader.text(name)
+            if value is not None:
+                self.school[name] = value
+                self.school[f"{name}@"] = reader.here(name)
+        version = self.school.get("xsdversie")
+        if version is not None and not version.startswith(SUPPORTED_VERSIONS):
+            raise ImportFailed(
+                f"xsdversie {version!r} is not supported; expected 2.2 or 2.3",
+                location=self.school["xsdversie@"],
+            )
+        self.version = version
+
+    def finish(self) -> Snapshot:
+        if self.kind is None:
+            raise ImportFailed(
+                "the document holds no UWLR answer; expected <leerlinggegevens_antwoord>",
+                location=self.source,
+            )
+        if self.kind != "leerlinggegevens":
+            self.warnings.add(f"the LAS answered <{self.kind}/>: nothing to change", self.source)
+            return Snapshot("uwlr", self.source, (), self.warnings.render())
+        return Snapshot("uwlr", self.source, (self._snapshot(),), self.warnings.render())
+
+    def _snapshot(self) -> SchoolSnapshot:
+        if "school" not in self.seen_sections:
+            raise ImportFailed(
+                "<leerlinggegevens> has no <school>; expected one", location=self.source
+            )
+        if not self.students:
+            raise ImportFailed(
+                "<leerlingen> holds no <leerling>; expected at least one (a LAS "
+                "with no students answers <geengegevens/>)",
+                location=self.source,
+            )
+        if self.keyless_at is not None and not (self.version or "").startswith("2.3"):
+            raise ImportFailed(
+                "a <leerling> has an eckid but no key; only UWLR 2.3 allows that",
+                location=self.keyless_at,
+            )
+        brin = self.school.get("brincode")
+        if brin is None:
+            raise ImportFailed(
+                "the school has no <brincode>; expected a BRIN code such as 99XX "
+                "(Koppelvlak keys schools by BRIN and location)",
+                location=self.school_at,
+            )
+        if not BRIN.match(brin):
+            raise ImportFailed(
+                f"<brincode> {brin!r} is not valid; expected two digits and two capital letters "
+                "such as 99XX",
+                location=self.school["brincode@"],
+            )
+        location = self.school.get("dependancecode", "00")
+        if not LOCATION.match(location):
+            raise ImportFailed(
+                f"<dependancecode> {location!r} is not valid; expected two digits",
+                location=self.school["dependancecode@"],
+            )
+        year = self.school.get("schooljaar")
+        if year is None:
+            raise ImportFailed(
+                "the school has no <schooljaar>; expected one such as 2024-2025",
+                location=self.school_at,
+            )
+        starts, ends = school_year_bounds(year, where=self.school["schooljaar@"])
+        self._check_references()
+        years = [s.year_group for s in self.students.values() if s.year_group]
+        years += [g.year_group for g in self.groups.values() if g.year_group]
+        return SchoolSnapshot(
+            brin=brin,
+            location_code=location,
+            sector=sector_of(years) or "PO",
+            school_year=SchoolYearRecord(year, starts, ends),
+            groups=Part(Mode.REPLACE, tuple(self.groups.values())),
+            students=Part(Mode.REPLACE, tuple(self.students.values())),
+            staff=Part(Mode.REPLACE, tuple(self.staff.values())),
+            student_links=Part(Mode.REPLACE, tuple(self.student_links)),
+            staff_links=Part(Mode.REPLACE, tuple(self.staff_links)),
+        )
+
+    def _check_references(self) -> None:
+        kinds = {"groep": "class_group", "samengestelde_groep": "composite_group"}
+        for kind, key, line, path in self.refs:
+            if kind == "vestiging":
+                if key not in self.locations:
+                    raise ImportFailed(
+                        f"the student refers to vestiging {key!r}, which is not "
+                        "in <vestigingen>; expected a listed key",
+                        location=at(self.source, line, path),
+                    )
+                continue
+            group = self.groups.get(key)
+            if group is None or group.kind != kinds[kind]:
+                raise ImportFailed(
+                    f"<{kind}> reference {key!r} points to no <{kind}> in "
+                    "<groepen>; expected the key of a listed group",
+                    location=at(self.source, line, path),
+                )

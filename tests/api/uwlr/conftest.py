@@ -1,0 +1,133 @@
+"""A real ``koppelvlak serve`` with the demo board, a provider with an active Smalle-set
+connection to 99XX and a UWLR key for it, and a second provider whose connection is revoked.
+
+Provider data is made through the real services (tests/factories/providers.py), committed, and
+then the server process is started on it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from koppelvlak.connections import service as connections
+from koppelvlak.connections.models import UwlrProfile
+from koppelvlak.db import make_engine
+from koppelvlak.providers import service as providers
+from koppelvlak.roster.models import Board, School
+from tests.factories.providers import T0, accredited_provider, spec
+from tests.support.server import koppelvlak_env, run_cli, running_server
+from tests.support.uwlr import UWLR_DIR
+
+KEY = "K" * 88  # real keys are 88-character base64 strings, beyond the schema's 64
+REVOKED_KEY = "R" * 40
+DATASET = {
+    "student.given_name": True,
+    "student.family_name": True,
+    "student.name_prefix": True,
+    "student.year_group": True,
+    "student.groups": True,
+    "group.name": True,
+    "group.year_group": True,
+    "staff.given_name": True,
+    "staff.family_name": True,
+    "staff.groups": True,
+}
+
+
+@dataclass
+class Deployment:
+    base: str
+    engine: Engine
+    board_id: uuid.UUID
+    provider_id: uuid.UUID
+    connection_id: uuid.UUID
+    school_year: str
+    demo_providers: dict[str, dict[str, Any]]  # by app name, from `koppelvlak demo --json`
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608  (fixed table names from the tests)
+
+
+def _connect(
+    session: Session, board: Board, school: School, *, name: str, klantcode: str, key: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    provider = accredited_provider(session, T0, name=name)
+    app = providers.add_app(session, provider.id, f"{name} app")
+    version = providers.add_dataset_version(
+        session,
+        app.id,
+        spec(DATASET, entity_types=frozenset({"students", "groups", "staff"})),
+        actor="provider",
+        at=T0,
+    )
+    connection = connections.request(
+        session,
+        board_id=board.id,
+        school_id=school.id,
+        app_id=app.id,
+        actor="admin:test",
+        at=T0,
+        uwlr_profile=UwlrProfile.SMALLE_SET,
+    )
+    if version.sensitive:
+        connections.sign_off(session, board.id, connection.id, actor="dpo:test", at=T0)
+    connections.approve(session, board.id, connection.id, actor="admin:test", at=T0)
+    providers.create_uwlr_key(
+        session,
+        provider.id,
+        board.id,
+        [(school.brin, school.location_code)],
+        T0,
+        klantcode=klantcode,
+        autorisatiesleutel=key,
+    )
+    return provider.id, connection.id
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def deployment(
+    request: pytest.FixtureRequest,
+    fresh_database_url: Callable[[str], str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Deployment]:
+    url = fresh_database_url(request.param)
+    workdir = tmp_path_factory.mktemp("uwlr")
+    env = koppelvlak_env(url, workdir, KOPPELVLAK_UWLR_DIR=str(UWLR_DIR))
+    made = run_cli("demo", "--students", "60", "--json", env=env)
+    assert made.returncode == 0, made.stderr
+    document = json.loads(made.stdout)
+    school_year = document["board"]["school_year"]
+    demo_providers = {p["app"]: p for p in document.get("providers", [])}
+    engine = make_engine(url)
+    with Session(engine) as session:
+        board = session.scalars(select(Board).where(Board.code == "DEMO")).one()
+        school = session.scalars(
+            select(School).where(School.board_id == board.id, School.brin == "99XX")
+        ).one()
+        provider_id, connection_id = _connect(
+            session, board, school, name="Rekenmeester B.V.", klantcode="DEMO-EA", key=KEY
+        )
+        _other, revoked = _connect(
+            session, board, school, name="Oud Leermiddel B.V.", klantcode="OLD-EA", key=REVOKED_KEY
+        )
+        connections.revoke(
+            session, board.id, revoked, actor="admin:test", at=T0, reason="contract ended"
+        )
+        session.commit()
+        board_id = board.id
+    with running_server(env) as base:
+        yield Deployment(
+            base, engine, board_id, provider_id, connection_id, school_year, demo_providers
+        )
+    engine.dispose()
