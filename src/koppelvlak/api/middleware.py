@@ -24,13 +24,16 @@ class BodyTooLarge(Exception):
 
 
 class RequestLimits:
-    """Refuse bodies over ``max_bytes`` with 413 problem+json, by header or while streaming."""
+    """Refuse bodies over ``max_bytes`` with 413 problem+json, by header or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    Only under ``prefixes`` (the REST API): the SOAP endpoints answer their own size fault.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...]) -> None:
+        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

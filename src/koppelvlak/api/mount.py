@@ -21,7 +21,9 @@ def mount_provider_api(app: FastAPI, runtime: Runtime) -> None:
     app.state.release_cache = ReleaseCache(settings.release_cache_seconds)
     app.include_router(oauth.router)
     app.include_router(routes.router)
-    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestLimits, max_bytes=settings.max_request_bytes, prefixes=("/oauth/", "/ims/")
+    )
     app.add_middleware(AccessLog)
     openapi.install(app)
 
