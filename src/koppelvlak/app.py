@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from koppelvlak import __version__
+from koppelvlak.api.mount import mount_provider_api
 from koppelvlak.api.uwlr.routes import mount_uwlr
 from koppelvlak.db import check_database, current_revision, head_revision
 from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
@@ -37,6 +38,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(admin_router)
     app.include_router(onboarding_router)
+    mount_provider_api(app, runtime)
     return app
 
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     access_token_seconds: int = Field(default=900, ge=30, le=86_400)
     max_request_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit: str = "600/minute"
+    release_cache_seconds: float = Field(
+        default=0, ge=0, le=300, description="Reuse a resolved release this long (0: never)"
+    )
     log_level: str = "info"
     uwlr_dir: Path | None = None
 

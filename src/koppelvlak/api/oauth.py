@@ -1,0 +1,263 @@
+"""``POST /oauth/token``: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4).
+
+Clients authenticate with their secret (HTTP Basic or form fields) or with a signed client
+assertion (``private_key_jwt``, RFC 7523) checked against the public key registered for them.
+The granted scopes are the OneRoster scopes the provider's datasets justify, intersected with what
+was asked; scopes we do not serve are dropped and the answer's ``scope`` says what was granted
+(RFC 6749 §3.3). Errors use the RFC 6749 §5.2 JSON format.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+import jwt
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import JSONResponse
+
+from koppelvlak.api import tokens
+from koppelvlak.api.oneroster.mapping import DEMOGRAPHIC_ATTRIBUTES
+from koppelvlak.connections import service as connections
+from koppelvlak.kit.clock import utcnow
+from koppelvlak.kit.problems import problem_response
+from koppelvlak.providers import service as providers
+from koppelvlak.runtime import Runtime
+
+router = APIRouter(tags=["oauth"])
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthError(Exception):
+    def __init__(self, error: str, description: str, status: int = 400, *, basic: bool = False):
+        super().__init__(description)
+        self.error, self.description, self.status, self.basic = error, description, status, basic
+
+    def response(self) -> JSONResponse:
+        headers = dict(_NO_STORE)
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="koppelvlak"' if self.basic else "Bearer"
+        body = {"error": self.error, "error_description": self.description}
+        return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+@dataclass(frozen=True)
+class Client:
+    credential_id: uuid.UUID
+    client_id: str
+    provider_id: uuid.UUID
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise OAuthError(
+            "invalid_client", "malformed HTTP Basic credentials", 401, basic=True
+        ) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError("invalid_client", "malformed HTTP Basic credentials", 401, basic=True)
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _by_secret(
+    session: Session, client_id: str, secret: str, at: datetime, *, basic: bool
+) -> Client:
+    principal = providers.authenticate_client(session, client_id, secret, at)
+    if principal is None:
+        raise OAuthError("invalid_client", "client authentication failed", 401, basic=basic)
+    return Client(principal.credential_id, principal.client_id, principal.provider_id)
+
+
+def _by_assertion(session: Session, assertion: str, audience: str, at: datetime) -> Client:
+    failed = OAuthError("invalid_client", "client authentication failed", 401)
+    try:
+        claimed = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise failed from None
+    client_id = str(claimed.get("iss", ""))
+    public_key = providers.client_public_key(session, client_id) if client_id else None
+    if public_key is None:
+        raise failed
+    try:
+        claims = jwt.decode(
+            assertion,
+            public_key,
+            algorithms=ASSERTION_ALGORITHMS,
+            audience=audience,
+            issuer=client_id,
+            options={"require": ["iss", "sub", "aud", "exp", "jti"]},
+        )
+    except jwt.PyJWTError:
+        raise failed from None
+    if claims["sub"] != client_id:
+        raise failed
+    principal = providers.client_principal(session, client_id, at)
+    if principal is None:
+        raise failed
+    return Client(principal.credential_id, principal.client_id, principal.provider_id)
+
+
+def authenticate(
+    session: Session, request: Request, form: dict[str, str], audience: str, at: datetime
+) -> Client:
+    """Exactly one client authentication method (RFC 6749 §2.3), else ``invalid_request``."""
+    basic = _basic(request.headers.get("authorization", ""))
+    methods = [
+        basic is not None,
+        "client_secret" in form,
+        "client_assertion" in form or "client_assertion_type" in form,
+    ]
+    if sum(methods) > 1:
+        raise OAuthError("invalid_request", "use exactly one client authentication method")
+    if basic is not None:
+        if "client_id" in form and form["client_id"] != basic[0]:
+            raise OAuthError("invalid_request", "client_id differs from the Basic credentials")
+        return _by_secret(session, basic[0], basic[1], at, basic=True)
+    if "client_secret" in form:
+        if not form.get("client_id"):
+            raise OAuthError("invalid_request", "client_id is required with client_secret")
+        return _by_secret(session, form["client_id"], form["client_secret"], at, basic=False)
+    if methods[2]:
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise OAuthError("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}")
+        if not form.get("client_assertion"):
+            raise OAuthError("invalid_request", "client_assertion is required")
+        return _by_assertion(session, form["client_assertion"], audience, at)
+    raise OAuthError("invalid_client", "client authentication is required", 401, basic=True)
+
+
+def justified_scopes(session: Session, provider_id: uuid.UUID, at: datetime) -> tuple[str, ...]:
+    """Roster scopes for any provider with an active connection; demographics when a dataset
+    releases birth date or sex."""
+    views = [
+        v
+        for v in connections.connections_for_provider(session, provider_id, at)
+        if v.state == "active"
+    ]
+    if not views:
+        return ()
+    scopes = [tokens.ROSTER_CORE, tokens.ROSTER]
+    if any(frozenset(v.attribute_ids) & DEMOGRAPHIC_ATTRIBUTES for v in views):
+        scopes.append(tokens.DEMOGRAPHICS)
+    return tuple(scopes)
+
+
+def grant(requested: str | None, justified: tuple[str, ...]) -> tuple[str, ...]:
+    """RFC 6749 §3.3: grant the supported subset of what was asked; none asked → all justified."""
+    if requested is None or not requested.strip():
+        if not justified:
+            raise OAuthError("invalid_scope", "the client has no active connection")
+        return justified
+    asked = requested.split()
+    granted = tuple(scope for scope in justified if scope in asked)
+    if not granted:
+        raise OAuthError("invalid_scope", "none of the requested scopes can be granted")
+    return granted
+
+
+async def _form(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded")
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@router.post(
+    "/oauth/token",
+    summary="Get an access token (OAuth 2.0 client credentials)",
+    operation_id="getAccessToken",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"$ref": "#/components/schemas/TokenRequest"}
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The access token",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/TokenResponse"}}
+                },
+            },
+            "400": {
+                "description": "RFC 6749 error",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}
+                },
+            },
+            "401": {
+                "description": "Client authentication failed",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}
+                },
+            },
+        },
+    },
+)
+async def token(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    host = request.client.host if request.client else "unknown"
+    wait = request.app.state.rate_limiter.retry_after(f"token:{host}")
+    if wait is not None:
+        return problem_response(
+            429,
+            "Too many requests",
+            "too many token requests; slow down",
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        form = await _form(request)
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required")
+        if grant_type != "client_credentials":
+            raise OAuthError(
+                "unsupported_grant_type", f"grant type {grant_type!r} is not supported"
+            )
+        audience = token_url(request)
+        at = utcnow()
+        with runtime.unit_of_work() as session:
+            client = authenticate(session, request, form, audience, at)
+            scopes = grant(form.get("scope"), justified_scopes(session, client.provider_id, at))
+    except OAuthError as error:
+        return error.response()
+    request.state.client_id = client.client_id
+    lifetime = runtime.settings.access_token_seconds
+    access_token = tokens.issue(
+        runtime.secrets.token_signing_key,
+        credential_id=client.credential_id,
+        client_id=client.client_id,
+        provider_id=client.provider_id,
+        scopes=scopes,
+        now=at,
+        lifetime_seconds=lifetime,
+    )
+    body = {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "scope": " ".join(scopes),
+    }
+    return JSONResponse(body, headers=_NO_STORE)
+
+
+def token_url(request: Request) -> str:
+    runtime: Runtime = request.app.state.runtime
+    base = runtime.settings.base_url or str(request.base_url)
+    return base.rstrip("/") + "/oauth/token"

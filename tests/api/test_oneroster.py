@@ -1,0 +1,282 @@
+"""The OneRoster API as a provider meets it: a real server, authlib, the official schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from authlib.integrations.httpx_client import OAuth2Client
+
+from tests.api.conftest import USERS, Deployment
+from tests.support.oneroster_client import checked_client, response_hooks
+
+BASE = "/ims/oneroster/rostering/v1p2"
+CORE = "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly"
+ROSTER = "https://purl.imsglobal.org/spec/or/v1p2/scope/roster.readonly"
+DEMOGRAPHICS = "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-demographics.readonly"
+# OneRoster user fields each released attribute may produce (besides the always-present ones).
+USER_FIELDS = {
+    "given_name": {"givenName"},
+    "family_name": {"familyName"},
+    "email": {"email"},
+    "username": {"username"},
+    "eckid": {"userIds"},
+    "year_group": {"grades"},
+    "source_key": {"identifier"},
+}
+ALWAYS = {
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "enabledUser",
+    "givenName",
+    "familyName",
+    "roles",
+    "primaryOrg",
+}
+
+
+def authlib_client(deployment: Deployment, provider: dict[str, Any], method: str) -> OAuth2Client:
+    return OAuth2Client(
+        provider["client_id"],
+        provider["client_secret"],
+        token_endpoint_auth_method=method,
+        event_hooks=response_hooks(),
+        timeout=30,
+    )
+
+
+def imsx_minor(body: dict[str, Any]) -> str:
+    return str(body["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"])
+
+
+class TestAnIndependentOAuthClientPagesThroughUsers:
+    @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+    def test_authlib_gets_a_token_and_follows_the_next_links(
+        self, deployment: Deployment, method: str
+    ) -> None:
+        provider = deployment.providers[0]
+        with authlib_client(deployment, provider, method) as client:
+            token = client.fetch_token(
+                deployment.base_url + "/oauth/token", grant_type="client_credentials"
+            )
+            assert set(token["scope"].split()) >= {CORE, ROSTER}
+            url: str | None = f"{deployment.base_url}{USERS}?limit=7"
+            seen: list[str] = []
+            total = None
+            while url:
+                page = client.get(url)
+                assert page.status_code == 200
+                total = int(page.headers["X-Total-Count"])
+                seen.extend(u["sourcedId"] for u in page.json()["users"])
+                url = page.links.get("next", {}).get("url")
+        assert total is not None
+        assert total > 7
+        assert len(seen) == total == len(set(seen))
+
+    def test_a_fields_projection_keeps_the_identity_and_required_fields(
+        self, deployment: Deployment
+    ) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(USERS, params={"fields": "givenName", "limit": "3"})
+        assert page.status_code == 200
+        for user in page.json()["users"]:
+            assert set(user) == {
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "enabledUser",
+                "givenName",
+                "familyName",
+                "roles",
+            }
+
+
+class TestTheDemoProviders:
+    def test_each_demo_provider_gets_a_token_and_reads_its_users(
+        self, deployment: Deployment
+    ) -> None:
+        assert deployment.demo["providers"]
+        for provider in deployment.demo["providers"]:
+            with authlib_client(deployment, provider, "client_secret_basic") as client:
+                client.fetch_token(
+                    deployment.base_url + "/oauth/token", grant_type="client_credentials"
+                )
+                page = client.get(f"{deployment.base_url}{USERS}?limit=5")
+            assert page.status_code == 200, provider["name"]
+            assert int(page.headers["X-Total-Count"]) >= len(page.json()["users"])
+
+
+class TestOnlyTheDatasetsAttributesAppear:
+    def test_every_user_field_is_justified_by_a_released_attribute(
+        self, deployment: Deployment
+    ) -> None:
+        for provider in deployment.providers:
+            attributes = set(provider["dataset"]["attributes"])
+            allowed = set(ALWAYS) | {"metadata"}
+            for attribute in attributes:
+                _, _, name = attribute.partition(".")
+                allowed |= USER_FIELDS.get(name, set())
+            with deployment.client(provider) as client:
+                users = client.get(USERS, params={"limit": "1000"}).json()["users"]
+            assert users, provider["name"]
+            for user in users:
+                assert set(user) <= allowed, (provider["name"], set(user) - allowed)
+                if not any(a.endswith(".family_name") for a in attributes):
+                    assert user["familyName"] == ""
+                if not any(a.endswith(".email") for a in attributes):
+                    assert "email" not in user
+
+    def test_demographics_need_a_dataset_with_birth_date_or_sex(
+        self, deployment: Deployment
+    ) -> None:
+        for provider in deployment.providers:
+            justified = bool(
+                {"student.birth_date", "student.sex"} & set(provider["dataset"]["attributes"])
+            )
+            with checked_client(deployment.base_url) as client:
+                answer = client.post(
+                    "/oauth/token",
+                    data={"grant_type": "client_credentials", "scope": f"{CORE} {DEMOGRAPHICS}"},
+                    auth=(provider["client_id"], provider["client_secret"]),
+                )
+            assert (DEMOGRAPHICS in answer.json()["scope"].split()) is justified
+
+
+class TestOtherSchoolsAndProvidersYieldNoData:
+    def test_a_school_outside_the_connections_is_unknown(self, deployment: Deployment) -> None:
+        provider = deployment.providers[0]
+        with deployment.client(provider) as client:
+            answer = client.get(f"{BASE}/schools/99ZZ00/students")
+        assert answer.status_code == 404
+        assert imsx_minor(answer.json()) == "unknownobject"
+        assert "users" not in answer.json()
+
+    def test_another_providers_people_are_unknown_to_this_provider(
+        self, deployment: Deployment
+    ) -> None:
+        first, second = deployment.providers[:2]
+        with deployment.client(second) as client:
+            theirs = {
+                u["sourcedId"] for u in client.get(USERS, params={"limit": "1000"}).json()["users"]
+            }
+        with deployment.client(first) as client:
+            mine = {
+                u["sourcedId"] for u in client.get(USERS, params={"limit": "1000"}).json()["users"]
+            }
+            probe = sorted(theirs)[0]
+            answer = client.get(f"{USERS}/{probe}")
+        assert not mine & theirs  # unlinkable pseudonyms
+        assert answer.status_code == 404
+        assert imsx_minor(answer.json()) == "unknownobject"
+
+
+class TestBadRequests:
+    def test_no_token_is_unauthorised(self, deployment: Deployment) -> None:
+        with checked_client(deployment.base_url) as client:
+            answer = client.get(USERS)
+        assert answer.status_code == 401
+        assert imsx_minor(answer.json()) == "unauthorisedrequest"
+        assert answer.json()["imsx_description"] == "a bearer access token is required"
+
+    def test_a_forged_token_is_unauthorised(self, deployment: Deployment) -> None:
+        with checked_client(deployment.base_url, headers={"Authorization": "Bearer x.y.z"}) as c:
+            answer = c.get(USERS)
+        assert answer.status_code == 401
+        assert answer.json()["imsx_description"] == "the access token is invalid"
+
+    @pytest.mark.parametrize(
+        ("params", "minor", "description"),
+        [
+            (
+                {"filter": "shoeSize='42'"},
+                "invalid_filter_field",
+                "filter: unknown field 'shoeSize'",
+            ),
+            ({"fields": "shoeSize"}, "invalid_selection_field", "fields: unknown field 'shoeSize'"),
+            ({"sort": "shoeSize"}, "invaliddata", "sort: unknown field 'shoeSize'"),
+            ({"limit": "0"}, "invaliddata", "limit: must be at least 1"),
+        ],
+    )
+    def test_bad_parameters_get_the_spec_status_info(
+        self, deployment: Deployment, params: dict[str, str], minor: str, description: str
+    ) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            answer = client.get(USERS, params=params)
+        assert answer.status_code == 400
+        assert imsx_minor(answer.json()) == minor
+        assert answer.json()["imsx_description"] == description
+
+    def test_a_token_without_the_demographics_scope_is_forbidden_there(
+        self, deployment: Deployment
+    ) -> None:
+        provider = deployment.providers[0]
+        token = deployment.token(provider, scope=CORE)
+        with checked_client(
+            deployment.base_url, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
+            answer = client.get(f"{BASE}/demographics")
+        assert answer.status_code == 403
+        assert imsx_minor(answer.json()) == "forbidden"
+
+
+class TestTokenEndpointErrors:
+    def test_a_wrong_grant_type_is_unsupported_grant_type(self, deployment: Deployment) -> None:
+        provider = deployment.providers[0]
+        with checked_client(deployment.base_url) as client:
+            answer = client.post(
+                "/oauth/token",
+                data={"grant_type": "password", "username": "a", "password": "b"},
+                auth=(provider["client_id"], provider["client_secret"]),
+            )
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "error": "unsupported_grant_type",
+            "error_description": "grant type 'password' is not supported",
+        }
+
+    def test_only_unsupported_scopes_is_invalid_scope(self, deployment: Deployment) -> None:
+        provider = deployment.providers[0]
+        with checked_client(deployment.base_url) as client:
+            answer = client.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "scope": "https://purl.imsglobal.org/spec/or/v1p2/scope/gradebook.readonly",
+                },
+                auth=(provider["client_id"], provider["client_secret"]),
+            )
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "error": "invalid_scope",
+            "error_description": "none of the requested scopes can be granted",
+        }
+
+    def test_unsupported_scopes_beside_supported_ones_are_dropped(
+        self, deployment: Deployment
+    ) -> None:
+        provider = deployment.providers[0]
+        gradebook = "https://purl.imsglobal.org/spec/or/v1p2/scope/gradebook.readonly"
+        with checked_client(deployment.base_url) as client:
+            answer = client.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials", "scope": f"{gradebook} {CORE}"},
+                auth=(provider["client_id"], provider["client_secret"]),
+            )
+        assert answer.status_code == 200
+        assert answer.json()["scope"] == CORE
+
+    def test_a_wrong_secret_is_invalid_client(self, deployment: Deployment) -> None:
+        provider = deployment.providers[0]
+        with checked_client(deployment.base_url) as client:
+            answer = client.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(provider["client_id"], "not-the-secret"),
+            )
+        assert answer.status_code == 401
+        assert answer.json() == {
+            "error": "invalid_client",
+            "error_description": "client authentication failed",
+        }
+        assert answer.headers["WWW-Authenticate"] == 'Basic realm="koppelvlak"'
