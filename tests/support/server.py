@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,8 +49,13 @@ def run_cli(
 def running_server(
     env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 30
 ) -> Iterator[str]:
-    """Yield the base URL of a live server; stop it afterwards, whatever happened."""
+    """Yield the base URL of a live server; stop it afterwards, whatever happened.
+
+    The server writes to a temporary file, never to a pipe nobody drains: a chatty server
+    would otherwise fill the pipe and stall.
+    """
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  (closed in finally)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -62,7 +68,7 @@ def running_server(
             str(port),
         ],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -71,7 +77,8 @@ def running_server(
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
+                log.seek(0)
+                output = log.read()
                 raise RuntimeError(f"server exited with {process.returncode}: {output}")
             try:
                 if httpx.get(base_url + ready_path, timeout=1).status_code < 500:
@@ -89,3 +96,4 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
