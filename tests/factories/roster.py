@@ -14,7 +14,6 @@ from koppelvlak.roster.models import (
     School,
     Sector,
     Sex,
-    Staff,
     Student,
     StudentMembership,
 )
@@ -72,19 +71,6 @@ class StudentFactory(factory.Factory):
     birth_date = date(2014, 5, 17)
     sex = Sex.FEMALE
     year_group = "8"
-
-
-class StaffFactory(factory.Factory):
-    class Meta:
-        model = Staff
-
-    id = factory.LazyFunction(uuid.uuid4)
-    board_id = factory.LazyFunction(uuid.uuid4)
-    school_id = factory.LazyFunction(uuid.uuid4)
-    source_key = factory.Sequence(lambda n: f"M{n:05d}")
-    family_name = "Bakker"
-    given_name = "Els"
-    role = "LRK"
 
 
 class StudentMembershipFactory(factory.Factory):

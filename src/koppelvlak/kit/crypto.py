@@ -84,11 +84,3 @@ def keyed_digest(key: bytes, *parts: str) -> str:
         mac.update(len(encoded).to_bytes(4, "big"))
         mac.update(encoded)
     return mac.hexdigest()
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
