@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from koppelvlak.connections import repository, views
+from koppelvlak.connections import repository, uwlr_requirements, views
 from koppelvlak.connections.errors import (
     BoardNotFound,
     ConnectionNotFound,
@@ -343,17 +343,8 @@ def _check_provider_accredited(session: Session, connection: Connection) -> None
 
 
 def _check_uwlr_deliverable(session: Session, connection: Connection) -> None:
-    """Hook for the UWLR context: can this dataset be delivered in the connection's profile?
-
-    ``release/uwlr_requirements.py`` (owned by the UWLR work) provides
-    ``check_deliverable(profile, attribute_ids, entity_types)`` raising a KoppelvlakError;
-    until it exists every dataset passes.
-    """
+    """Can this dataset be delivered in the connection's UWLR profile? Refused at approval."""
     if connection.uwlr_profile is None:
-        return
-    try:
-        from koppelvlak.release import uwlr_requirements  # type: ignore[attr-defined,unused-ignore]  # added by the UWLR work
-    except ImportError:
         return
     version = _version(session, connection)
     uwlr_requirements.check_deliverable(

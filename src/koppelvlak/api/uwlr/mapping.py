@@ -2,7 +2,7 @@
 
 Element order and types follow the official 2.2 schema (EDEXML 2.1). Withheld attributes are
 left out; where the schema requires an element the release lacks (a name, a group's
-``jaargroep``) the connection should never have been approved (``release.uwlr_requirements``),
+``jaargroep``) the connection should never have been approved (``connections.uwlr_requirements``),
 so such a person or group is skipped rather than sent invalid. Students and teachers are keyed
 by the provider's pseudonym, or by the LAS key only when ``*.source_key`` is released; ``@eckid``
 only when ``*.eckid`` is released. A connection's UWLR profile (Smalle set, LVS set) narrows
