@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from koppelvlak.api import tokens
-from koppelvlak.api.oneroster.mapping import DEMOGRAPHIC_ATTRIBUTES
 from koppelvlak.connections import service as connections
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.kit.problems import problem_response
 from koppelvlak.providers import service as providers
+from koppelvlak.release.oneroster import DEMOGRAPHIC_ATTRIBUTES
 from koppelvlak.runtime import Runtime
 
 router = APIRouter(tags=["oauth"])

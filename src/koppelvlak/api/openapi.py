@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from koppelvlak.api.oneroster.mapping import BASE_PATH
 from koppelvlak.api.tokens import SUPPORTED_SCOPES
+from koppelvlak.release.oneroster import BASE_PATH
 
 OFFICIAL = (
     Path(__file__).parent / "oneroster" / "spec" / "onerosterv1p2rostersservice_openapi3_v1p0.json"

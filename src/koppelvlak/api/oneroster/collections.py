@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from koppelvlak.api.oneroster import fields
-from koppelvlak.api.oneroster.mapping import Item, Renderer
 from koppelvlak.api.tokens import DEMOGRAPHICS, ROSTER, ROSTER_CORE
+from koppelvlak.release.oneroster import Item, Renderer
 from koppelvlak.release.values import PersonKind
 
 Build = Callable[[Renderer, bool], list[Item]]

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from koppelvlak.api import tokens
 from koppelvlak.api.oneroster.collections import Endpoint
 from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, unknown_object
-from koppelvlak.api.oneroster.mapping import BASE_PATH, Item, Renderer
 from koppelvlak.api.oneroster.params import CollectionQuery, apply, lower_bound, parse_collection
 from koppelvlak.api.oneroster.params import parse_fields as parse_selection
 from koppelvlak.api.oneroster.release_cache import ReleaseCache
@@ -32,6 +31,7 @@ from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.providers import service as providers
 from koppelvlak.release import service as release
+from koppelvlak.release.oneroster import BASE_PATH, Item, Renderer
 from koppelvlak.release.values import Release
 from koppelvlak.runtime import Runtime
 

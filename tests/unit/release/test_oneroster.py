@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppelvlak.api.oneroster.mapping import Item, Renderer
+from koppelvlak.release.oneroster import Item, Renderer
 from koppelvlak.release.values import PersonKind
 from tests.factories import releases as make
 from tests.support.oneroster_schema import body_errors
