@@ -41,8 +41,17 @@ class Settings(BaseSettings):
     access_token_seconds: int = Field(default=900, ge=30, le=86_400)
     max_request_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit: str = "600/minute"
-    release_cache_seconds: float = Field(
-        default=0, ge=0, le=300, description="Reuse a resolved release this long (0: never)"
+    tobedeleted_days: int = Field(
+        default=30,
+        ge=1,
+        le=3_650,
+        description="How long an object that left a release is still reported as tobedeleted",
+    )
+    refresh_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=1_440,
+        description="How often an embedded `serve` refreshes every kept release (0: never)",
     )
     log_level: str = "info"
     uwlr_dir: Path | None = None

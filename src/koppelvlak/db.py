@@ -176,6 +176,8 @@ def pd(category: str) -> dict[str, str]:
     Categories: ``none`` (no personal data), ``identifier`` (keys and pseudonyms that single out
     a person), ``name``, ``contact``, ``birth_date``, ``demographic``, ``education`` (year group,
     enrolment, memberships), ``credential``, ``special`` (never shareable), ``payload`` (what a
-    disclosure asked and sent, with the salts that commit to it; erasable, kept in the ledger).
+    disclosure asked and sent, with the salts that commit to it; erasable, kept in the ledger),
+    ``release`` (a rendered copy of what a connection may see: the kept release; rebuilt from the
+    roster, erased with it).
     """
     return {"pd": category}

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from koppelvlak.config import Secrets, Settings, get_settings, load_secrets
 from koppelvlak.db import make_engine, session_factory, unit_of_work
+from koppelvlak.kit import changes
 
 
 @dataclass
@@ -23,6 +24,17 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     _secrets: Secrets | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every unit of work settles the kept releases its changes touched before it commits.
+        event.listen(self.sessions, "before_commit", self._settle_kept_releases)
+
+    def _settle_kept_releases(self, session: Session) -> None:
+        if not changes.pending(session):
+            return
+        from koppelvlak.release import kept
+
+        kept.settle(session, self.secrets.pseudonym_key)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.app import create_app
 from koppelvlak.config import Settings
-from koppelvlak.db import make_engine, session_factory, unit_of_work
 from koppelvlak.runtime import Runtime
 from tests.support.oneroster_client import checked_client
 from tests.support.provider_setup import add_providers
@@ -82,13 +81,18 @@ class Deployment:
         return checked_client(self.base_url, headers=headers)
 
     def change(self, action: Callable[[Session], None]) -> None:
-        """Run a real service call against the server's database, committed."""
-        engine = make_engine(self.database_url)
-        try:
-            with unit_of_work(session_factory(engine)) as session:
-                action(session)
-        finally:
-            engine.dispose()
+        """Run a real service call against the server's database, committed (kept release too)."""
+        change_as_server(self.database_url, self.workdir, action)
+
+
+def change_as_server(url: str, workdir: Path, action: Callable[[Session], Any]) -> Any:
+    """One unit of work with the server's settings and keys, so the kept release settles alike."""
+    runtime = Runtime.from_settings(Settings(database_url=url, key_file=workdir / "keys.json"))
+    try:
+        with runtime.unit_of_work() as session:
+            return action(session)
+    finally:
+        runtime.engine.dispose()
 
 
 def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[Deployment]:
@@ -97,12 +101,7 @@ def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[
     environment = koppelvlak_env(url, workdir, **env)
     built = run_cli("demo", "--students", str(students), "--json", env=environment)
     assert built.returncode == 0, built.stderr
-    engine = make_engine(url)
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            ours = add_providers(session)
-    finally:
-        engine.dispose()
+    ours = change_as_server(url, workdir, add_providers)
     with running_server(environment) as base_url:
         yield Deployment(base_url, url, json.loads(built.stdout), ours, workdir)
 

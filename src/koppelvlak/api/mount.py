@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from koppelvlak.api import oauth, openapi
 from koppelvlak.api.middleware import AccessLog, RequestLimits, access_log
 from koppelvlak.api.oneroster import routes
-from koppelvlak.api.oneroster.release_cache import ReleaseCache
 from koppelvlak.api.ratelimit import RateLimiter
 from koppelvlak.runtime import Runtime
 
@@ -18,7 +17,6 @@ def mount_provider_api(app: FastAPI, runtime: Runtime) -> None:
     settings = runtime.settings
     _configure_access_log(settings.log_level)
     app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
-    app.state.release_cache = ReleaseCache(settings.release_cache_seconds)
     app.include_router(oauth.router)
     app.include_router(routes.router)
     app.add_middleware(

@@ -30,6 +30,7 @@ from koppelvlak.connections.models import (
 )
 from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView
 from koppelvlak.connections.states import can_move, state_at
+from koppelvlak.kit import changes
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import DatasetNotFound
@@ -52,7 +53,8 @@ def record(
     reason: str | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
-    """Write one decision to the connection's history."""
+    """Write one decision to the connection's history; the kept release follows before commit."""
+    changes.connection_changed(session, connection.id, at)
     session.add(
         ConnectionEvent(
             board_id=connection.board_id,

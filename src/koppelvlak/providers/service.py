@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from koppelvlak.kit import changes
 from koppelvlak.providers import repository
 from koppelvlak.providers.credentials import (
     authenticate_client,
@@ -153,6 +154,7 @@ def accredit(
     if state is not AccreditationState.ACCREDITED and not (reason or "").strip():
         raise InvalidAccreditation(f"a reason is required to make a provider {state}")
     provider.accreditation_state = state
+    changes.provider_changed(session, provider.id, at)
     provider.decided_by, provider.decided_at, provider.decision_reason = actor, at, reason
     session.add(
         AccreditationDecision(

@@ -245,10 +245,6 @@ class Renderer:
             years = {
                 school_sourced_id(s.brin, s.location_code): s.school_year for s in release.schools
             }
-            members: dict[str, set[str]] = {}
-            for person in release.people:
-                for pseudonym in person.group_pseudonyms:
-                    members.setdefault(pseudonym, set()).add(person.pseudonym)
             for group in release.groups:
                 school = school_sourced_id(group.school_brin, group.school_location_code)
                 term = f"term-{years.get(school, '')}"
@@ -267,7 +263,7 @@ class Renderer:
                     record["classCode"] = _text(group.attributes["group.name"])
                 if group.attributes.get("group.year_group"):
                     record["grades"] = [_text(group.attributes["group.year_group"])]
-                links = {school, self._course_id(group), term, *members.get(group.pseudonym, ())}
+                links = {school, self._course_id(group), term}  # members link to their classes
                 items.append(Item(record, release, None, frozenset(links)))
         return _unique(items)
 

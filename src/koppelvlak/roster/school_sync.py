@@ -167,7 +167,8 @@ def sync_school(
     guardians: dict[str, str],
     changes: Changes,
     today: date,
-) -> None:
+) -> uuid.UUID:
+    """Sync one school's roster; returns the school's id."""
     school_id = _school_row(session, school, board_id, changes)
     year_id = _school_year(session, school, board_id)
     scope = {"board_id": board_id.hex, "school_id": school_id.hex}
@@ -261,3 +262,4 @@ def sync_school(
         changes=changes,
         board_id=board_id,
     )
+    return school_id

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
+from koppelvlak.kit import changes as noted
 from koppelvlak.kit.clock import as_utc, utcnow
 from koppelvlak.roster import repository
 from koppelvlak.roster.bulk import Writer
@@ -94,9 +95,10 @@ def apply_snapshot(
     for school in snapshot.schools:
         if progress is not None:
             progress(f"{school.brin}{school.location_code}")
-        sync_school(
+        school_id = sync_school(
             session, school, board_id=board_id, guardians=guardians, changes=changes, today=today
         )
+        noted.school_changed(session, school_id, now)
     changes.flush(session)
     counts = _counts(changes, repository.live_totals(session, board_id))
     session.execute(

@@ -42,7 +42,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             query_string=request.url.query,
             base_url=base_url(request),
             authorization=request.headers.get("authorization"),
-            cache=request.app.state.release_cache,
+            if_none_match=request.headers.get("if-none-match"),
         )
         headers: dict[str, str] = {}
         try:
@@ -57,6 +57,8 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             if error.status == 401:
                 headers["WWW-Authenticate"] = 'Bearer realm="koppelvlak"'
             return render(error, headers)
+        if result.status == 304:
+            return Response(status_code=304, headers=result.headers)
         return Response(result.body, media_type="application/json", headers=result.headers)
 
     handle.__name__ = endpoint.operation_id

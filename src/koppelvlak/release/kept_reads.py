@@ -1,0 +1,199 @@
+"""What the provider-facing interfaces read of the kept release: frozen rows, never ORM objects.
+
+A page in the default order (``sourcedId``), optionally a delta (``dateLastModified >``), a
+role or a status, is one index read of one connection's objects. Other filters, sorts and nested
+routes read the collection's rows of the provider's connections and work in memory. UWLR answers
+rebuild a ``Release`` from the kept users, classes and schools.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from koppelvlak.kit.clock import as_utc
+from koppelvlak.release import kept_objects
+from koppelvlak.release import kept_repository as repository
+from koppelvlak.release.keys import stamp
+from koppelvlak.release.values import DepartedPerson, PersonKind, Release, ReleasedPerson
+
+K = repository.K
+ACTIVE = ("active",)
+ALL_STATUSES = ("active", "tobedeleted")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    connection_id: uuid.UUID
+    board_id: uuid.UUID
+    provider_id: uuid.UUID
+    version: int
+    attribute_ids: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    connection_id: uuid.UUID
+    key: str
+    person_id: uuid.UUID | None
+    body: str  # the record as sent, hrefs relative to the base path
+    links: str  # JSON list of sourcedIds
+
+
+def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[Head]:
+    return [
+        Head(
+            connection_id=h.connection_id,
+            board_id=h.board_id,
+            provider_id=h.provider_id,
+            version=h.version,
+            attribute_ids=frozenset(json.loads(h.attribute_ids)),
+        )
+        for h in repository.heads(session, connection_ids)
+    ]
+
+
+def _where(
+    connection_ids: Sequence[uuid.UUID],
+    collection: str,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str],
+) -> list[object]:
+    conditions: list[object] = [
+        K.c.connection_id.in_(list(connection_ids))
+        if len(connection_ids) != 1
+        else K.c.connection_id == connection_ids[0],
+        K.c.collection == collection,
+    ]
+    if kinds is not None:
+        conditions.append(K.c.kind.in_(list(kinds)) if len(kinds) != 1 else K.c.kind == kinds[0])
+    if tuple(statuses) != ALL_STATUSES:
+        conditions.append(K.c.status.in_(list(statuses)))
+    return conditions
+
+
+def _row(values: Sequence[object]) -> Row:
+    connection_id, key, person_id, text, links = values
+    return Row(
+        connection_id=connection_id
+        if isinstance(connection_id, uuid.UUID)
+        else uuid.UUID(str(connection_id)),
+        key=str(key),
+        person_id=(
+            None
+            if person_id is None
+            else person_id
+            if isinstance(person_id, uuid.UUID)
+            else uuid.UUID(str(person_id))
+        ),
+        body=str(text),
+        links=str(links),
+    )
+
+
+_COLUMNS = (K.c.connection_id, K.c.key, K.c.person_id, K.c.body, K.c.links)
+
+
+def page(
+    session: Session,
+    connection_id: uuid.UUID,
+    collection: str,
+    kinds: Sequence[str] | None,
+    *,
+    statuses: Sequence[str],
+    since: datetime | None,
+    inclusive: bool,
+    limit: int,
+    offset: int,
+    descending: bool,
+) -> tuple[int, list[Row]]:
+    """One index read: the total and one page in ``sourcedId`` order."""
+    conditions = _where([connection_id], collection, kinds, statuses)
+    if since is not None:
+        conditions.append(K.c.modified_at >= since if inclusive else K.c.modified_at > since)
+    total = session.scalar(select(func.count()).select_from(K).where(*conditions))  # type: ignore[arg-type]  # column expressions
+    order = K.c.key.desc() if descending else K.c.key
+    query = select(*_COLUMNS).where(*conditions).order_by(order).limit(limit).offset(offset)  # type: ignore[arg-type]  # column expressions
+    return int(total or 0), [_row(r) for r in session.execute(query)]
+
+
+def rows(
+    session: Session,
+    connection_ids: Sequence[uuid.UUID],
+    collection: str,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str],
+    *,
+    keys: Sequence[str] | None = None,
+) -> list[Row]:
+    """Every row of the collection for these connections, in ``sourcedId`` order."""
+    conditions = _where(connection_ids, collection, kinds, statuses)
+    if keys is not None:
+        conditions.append(K.c.key.in_(list(keys)))
+    query = select(*_COLUMNS).where(*conditions).order_by(K.c.key, K.c.connection_id)  # type: ignore[arg-type]  # column expressions
+    return [_row(r) for r in session.execute(query)]
+
+
+def release_of(session: Session, head: Head, at: datetime) -> Release:
+    """The connection's kept release as the value UWLR renders (people, groups, schools)."""
+    query = (
+        select(
+            K.c.collection,
+            K.c.kind,
+            K.c.status,
+            K.c.modified_at,
+            K.c["values"],
+            K.c.person_id,
+            K.c.key,
+        )
+        .where(
+            K.c.connection_id == head.connection_id,
+            K.c.collection.in_(["orgs", "classes", "users"]),
+        )
+        .order_by(K.c.collection, K.c.key)
+    )
+    schools, groups, people, departed = [], [], [], []
+    for collection, kind, status, modified_at, text, person_id, key in session.execute(query):
+        moment = as_utc(stamp(modified_at))
+        if status != "active":
+            if collection == "users":
+                departed.append(
+                    DepartedPerson(
+                        person_id=uuid.UUID(str(person_id)),
+                        kind=PersonKind.STUDENT if kind == "student" else PersonKind.STAFF,
+                        pseudonym=str(key),
+                        left_at=moment,
+                    )
+                )
+            continue
+        if text is None:
+            continue
+        values = json.loads(text)
+        if collection == "orgs":
+            schools.append(kept_objects.released_school(values))
+        elif collection == "classes":
+            groups.append(kept_objects.released_group(values, moment))
+        else:
+            people.append(kept_objects.released_person(values, moment))
+    return Release(
+        board_id=head.board_id,
+        provider_id=head.provider_id,
+        connection_id=head.connection_id,
+        at=at,
+        attribute_ids=head.attribute_ids,
+        schools=tuple(schools),
+        groups=tuple(groups),
+        people=_in_release_order(people),
+        departed=tuple(departed),
+    )
+
+
+def _in_release_order(people: list[ReleasedPerson]) -> tuple[ReleasedPerson, ...]:
+    """Students before staff, as ``resolve`` gives them."""
+    return tuple(sorted(people, key=lambda p: p.kind is not PersonKind.STUDENT))

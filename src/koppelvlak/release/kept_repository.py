@@ -1,0 +1,131 @@
+"""Every query of the kept release: its heads, its objects, and the connections a change touches.
+
+Writes are set-based (``executemany`` of Core statements); reads that serve providers select
+only the columns a page needs, in the order of an index, so a page is an index read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from koppelvlak.connections.models import Connection
+from koppelvlak.kit.changes import Changes
+from koppelvlak.kit.clock import as_utc
+from koppelvlak.release.models import KeptObject, KeptRelease
+
+K = cast(Table, KeptObject.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    digest: str
+    status: str
+    modified_at: datetime
+
+
+def head(session: Session, connection_id: uuid.UUID) -> KeptRelease | None:
+    return session.get(KeptRelease, connection_id)
+
+
+def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[KeptRelease]:
+    if not connection_ids:
+        return []
+    query = select(KeptRelease).where(KeptRelease.connection_id.in_(connection_ids))
+    return list(session.scalars(query))
+
+
+def stored(session: Session, connection_id: uuid.UUID) -> dict[tuple[str, str], Stored]:
+    rows = session.execute(
+        select(K.c.collection, K.c.key, K.c.digest, K.c.status, K.c.modified_at).where(
+            K.c.connection_id == connection_id
+        )
+    )
+    return {(c, k): Stored(d, s, as_utc(m)) for c, k, d, s, m in rows}
+
+
+def bodies(
+    session: Session, connection_id: uuid.UUID, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, uuid.UUID | None]]:
+    """The stored body and person of each (collection, key), for tombstones."""
+    wanted = list(keys)
+    found: dict[tuple[str, str], tuple[str, uuid.UUID | None]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        condition = or_(*(and_(K.c.collection == c, K.c.key == k) for c, k in chunk))
+        rows = session.execute(
+            select(K.c.collection, K.c.key, K.c.body, K.c.person_id).where(
+                K.c.connection_id == connection_id, condition
+            )
+        )
+        for collection, key, text, person_id in rows:
+            found[(collection, key)] = (text, person_id)
+    return found
+
+
+def insert_objects(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(K), rows)
+
+
+def update_objects(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rewrite whole objects by key (``b_*`` parameters name the key)."""
+    if not rows:
+        return
+    statement = (
+        update(K)
+        .where(
+            K.c.connection_id == bindparam("b_connection_id"),
+            K.c.collection == bindparam("b_collection"),
+            K.c.key == bindparam("b_key"),
+        )
+        .values({name: bindparam(name) for name in rows[0] if not name.startswith("b_")})
+    )
+    session.connection().execute(statement, rows)
+
+
+def delete_objects(
+    session: Session, connection_id: uuid.UUID, keys: Iterable[tuple[str, str]]
+) -> None:
+    rows = [{"b_collection": c, "b_key": k} for c, k in keys]
+    if rows:
+        session.connection().execute(
+            delete(K).where(
+                K.c.connection_id == connection_id,
+                K.c.collection == bindparam("b_collection"),
+                K.c.key == bindparam("b_key"),
+            ),
+            rows,
+        )
+
+
+def touched_connections(session: Session, changes: Changes) -> set[uuid.UUID]:
+    """The connections whose release the noted changes may alter."""
+    found = set(changes.connections)
+    conditions = []
+    if changes.schools:
+        conditions.append(Connection.school_id.in_(list(changes.schools)))
+    providers = changes.providers | {provider for provider, _person in changes.people}
+    if providers:
+        conditions.append(Connection.provider_id.in_(list(providers)))
+    if conditions:
+        found.update(session.scalars(select(Connection.id).where(or_(*conditions))))
+    return found
+
+
+def all_connections(session: Session, board_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    query = select(Connection.id).order_by(Connection.id)
+    if board_id is not None:
+        query = query.where(Connection.board_id == board_id)
+    return list(session.scalars(query))
+
+
+def count(session: Session, connection_id: uuid.UUID) -> int:
+    query = select(func.count()).select_from(K).where(K.c.connection_id == connection_id)
+    return int(session.scalar(query) or 0)
