@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from koppelvlak.cli.console import out
+from koppelvlak.cli.console import err, out
 
 app = typer.Typer(help="Explain and inspect releases.", no_args_is_help=True)
 
@@ -80,3 +80,74 @@ def show(
         f"students {len(result.students)}  staff {len(result.staff)}  groups {len(result.groups)}"
     )
     typer.echo(f"attributes {', '.join(sorted(result.attribute_ids))}")
+
+
+def _board_id(session: object, board: str | None) -> object:
+    from sqlalchemy.orm import Session
+
+    from koppelvlak.connections import service as connections
+
+    assert isinstance(session, Session)
+    return None if board is None else connections.board_id_by_code(session, board)
+
+
+@app.command("check")
+def check(
+    board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+) -> None:
+    """Compare every kept release with a fresh resolve and name each difference (drift)."""
+    import uuid
+
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.release import kept
+    from koppelvlak.runtime import Runtime
+
+    runtime = Runtime.from_settings()
+    with runtime.unit_of_work() as session:
+        board_id = _board_id(session, board)
+        assert board_id is None or isinstance(board_id, uuid.UUID)
+        drift = kept.check(session, utcnow(), runtime.secrets.pseudonym_key, board_id)
+    for d in drift:
+        typer.echo(f"{d.connection_id} {d.collection} {d.key}: {d.problem}")
+    if drift:
+        err.print(f"[red]{len(drift)} differences between the kept and the resolved releases[/]")
+        raise typer.Exit(1)
+    typer.echo("no drift: every kept release equals a fresh resolve")
+
+
+def _refresh(board: str | None, verb: str, *, rewrite: bool = False) -> None:
+    import uuid
+
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.release import kept
+    from koppelvlak.runtime import Runtime
+
+    runtime = Runtime.from_settings()
+    with runtime.unit_of_work() as session:
+        board_id = _board_id(session, board)
+        assert board_id is None or isinstance(board_id, uuid.UUID)
+        done = kept.refresh_all(
+            session, utcnow(), runtime.secrets.pseudonym_key, board_id, rewrite=rewrite
+        )
+    touched = [r for r in done if r.touched]
+    typer.echo(
+        f"{verb} {len(done)} connections; {len(touched)} changed "
+        f"(+{sum(r.added for r in done)} ~{sum(r.changed for r in done)} "
+        f"-{sum(r.removed for r in done)} purged {sum(r.purged for r in done)})"
+    )
+
+
+@app.command("refresh")
+def refresh(
+    board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+) -> None:
+    """Bring every kept release up to today: ages, start and end dates, expired tombstones."""
+    _refresh(board, "refreshed")
+
+
+@app.command("rebuild")
+def rebuild(
+    board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+) -> None:
+    """Repair any drift: rewrite each kept release from a fresh resolve, keeping its history."""
+    _refresh(board, "rebuilt", rewrite=True)

@@ -25,6 +25,8 @@ def serve(
     elif current_revision(runtime.engine) != head_revision():
         err.print("[yellow]database schema is not current: run `koppelvlak db upgrade`[/]")
     runtime.secrets  # noqa: B018  (create the key file before workers race for it)
+    if runtime.is_sqlite and runtime.settings.refresh_minutes > 0:
+        _refresh_in_background(runtime)
     err.print(
         f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()})"
     )
@@ -37,3 +39,27 @@ def serve(
         log_level=runtime.settings.log_level,
         proxy_headers=True,
     )
+
+
+def _refresh_in_background(runtime: object) -> None:
+    """Embedded mode: the kept releases follow the calendar (ages, end dates) without cron."""
+    import threading
+    import time
+
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.release import kept
+    from koppelvlak.runtime import Runtime
+
+    assert isinstance(runtime, Runtime)
+    interval = runtime.settings.refresh_minutes * 60
+
+    def loop() -> None:
+        while True:
+            try:
+                with runtime.unit_of_work() as session:
+                    kept.refresh_all(session, utcnow(), runtime.secrets.pseudonym_key)
+            except Exception as error:  # a failed round is retried the next round
+                err.print(f"[yellow]kept release refresh failed: {type(error).__name__}[/]")
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="kept-release-refresh", daemon=True).start()

@@ -121,6 +121,8 @@ def _plan(
     fresh: dict[tuple[str, str], FreshObject],
     stored: dict[tuple[str, str], repository.Stored],
     at: datetime,
+    *,
+    rewrite: bool = False,
 ) -> _Plan:
     plan = _Plan()
     window = at - _settings_window()
@@ -130,6 +132,11 @@ def _plan(
             plan.inserts.append(_row(head, new, at))
         elif old.digest != new.digest or old.status != "active":
             row = _row(head, new, max(at, old.modified_at + _TICK))
+            plan.updates.append(_keyed(row))
+            plan.changed += 1
+        elif rewrite:  # same content: rewrite the stored form, keep its stamp and version
+            row = _row(head, new, old.modified_at)
+            row["version"] = old.version
             plan.updates.append(_keyed(row))
     for ck, old in stored.items():
         if ck in fresh:
@@ -203,21 +210,29 @@ def _tombstones(
 
 
 def refresh(
-    session: Session, connection_id: uuid.UUID, at: datetime, pseudonym_key: bytes
+    session: Session,
+    connection_id: uuid.UUID,
+    at: datetime,
+    pseudonym_key: bytes,
+    *,
+    rewrite: bool = False,
 ) -> Refreshed:
-    """Bring the connection's kept release to what ``resolve`` says at ``at``."""
+    """Bring the connection's kept release to what ``resolve`` says at ``at``.
+
+    ``rewrite`` also rewrites objects whose content did not change (their stamps stay): the
+    repair after a drift check found stored rows that no longer match their digest.
+    """
     at = as_utc(at)
     fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key)
     head = _head(session, connection_id, at)
     stored = repository.stored(session, connection_id)
-    plan = _plan(head, fresh, stored, at)
-    changed = len(plan.updates)
+    plan = _plan(head, fresh, stored, at, rewrite=rewrite)
     if plan.leaving:
         _tombstones(session, head, plan, at, inactive=attribute_ids is None)
     repository.insert_objects(session, plan.inserts)
     _update(session, plan.updates)
     repository.delete_objects(session, connection_id, plan.purges)
-    touched = plan.inserts or plan.updates or plan.purges
+    touched = plan.inserts or plan.changed or plan.leaving or plan.purges
     if attribute_ids is not None:
         head.attribute_ids = kept_objects.dumps(sorted(attribute_ids))
     if touched:
@@ -228,7 +243,7 @@ def refresh(
         connection_id=connection_id,
         version=head.version,
         added=len(plan.inserts),
-        changed=changed,
+        changed=plan.changed,
         removed=len(plan.leaving),
         purged=len(plan.purges),
     )
@@ -256,11 +271,16 @@ def settle(session: Session, pseudonym_key: bytes) -> list[Refreshed]:
 
 
 def refresh_all(
-    session: Session, at: datetime, pseudonym_key: bytes, board_id: uuid.UUID | None = None
+    session: Session,
+    at: datetime,
+    pseudonym_key: bytes,
+    board_id: uuid.UUID | None = None,
+    *,
+    rewrite: bool = False,
 ) -> list[Refreshed]:
     """Every connection (of a board): the scheduled refresh for what the calendar changes."""
     return [
-        refresh(session, connection_id, at, pseudonym_key)
+        refresh(session, connection_id, at, pseudonym_key, rewrite=rewrite)
         for connection_id in repository.all_connections(session, board_id)
     ]
 

@@ -28,6 +28,7 @@ class Stored:
     digest: str
     status: str
     modified_at: datetime
+    version: int
 
 
 def head(session: Session, connection_id: uuid.UUID) -> KeptRelease | None:
@@ -43,11 +44,11 @@ def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[KeptRel
 
 def stored(session: Session, connection_id: uuid.UUID) -> dict[tuple[str, str], Stored]:
     rows = session.execute(
-        select(K.c.collection, K.c.key, K.c.digest, K.c.status, K.c.modified_at).where(
+        select(K.c.collection, K.c.key, K.c.digest, K.c.status, K.c.modified_at, K.c.version).where(
             K.c.connection_id == connection_id
         )
     )
-    return {(c, k): Stored(d, s, as_utc(m)) for c, k, d, s, m in rows}
+    return {(c, k): Stored(d, s, as_utc(m), v) for c, k, d, s, m, v in rows}
 
 
 def bodies(
