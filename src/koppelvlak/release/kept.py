@@ -270,6 +270,18 @@ def settle(session: Session, pseudonym_key: bytes) -> list[Refreshed]:
     ]
 
 
+def ensure(
+    session: Session, connection_ids: list[uuid.UUID], at: datetime, pseudonym_key: bytes
+) -> list[Refreshed]:
+    """Build the kept release of connections that have none yet (a database from before it)."""
+    present = {h.connection_id for h in repository.heads(session, connection_ids)}
+    return [
+        refresh(session, connection_id, at, pseudonym_key)
+        for connection_id in connection_ids
+        if connection_id not in present
+    ]
+
+
 def refresh_all(
     session: Session,
     at: datetime,

@@ -74,10 +74,11 @@ def apply_snapshot(
     source: str | None = None,
     source_kind: str | None = None,
     progress: Callable[[str], None] | None = None,
+    at: datetime | None = None,
 ) -> ImportReport:
-    """Bring the board in step with the snapshot (flushes, never commits)."""
+    """Bring the board in step with the snapshot (flushes, never commits); ``at``: now."""
     board_id = resolve_board(session, board_code, snapshot)
-    now = utcnow()
+    now = as_utc(at) if at is not None else utcnow()
     run_id = uuid.uuid4()
     session.execute(
         insert(ImportRun).values(

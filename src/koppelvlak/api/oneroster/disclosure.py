@@ -32,7 +32,7 @@ from koppelvlak.connections import service as connections
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.providers import service as providers
-from koppelvlak.release import kept_reads
+from koppelvlak.release import kept, kept_reads
 from koppelvlak.release.oneroster import BASE_PATH
 from koppelvlak.runtime import Runtime
 
@@ -166,6 +166,12 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
         with runtime.unit_of_work() as session:
             ids = _active_connections(session, claims, at)
             heads = kept_reads.heads(session, ids)
+        if len(heads) < len(ids):  # built before the kept release existed: build it once
+            with runtime.unit_of_work() as session:
+                kept.ensure(session, ids, at, runtime.secrets.pseudonym_key)
+        with runtime.unit_of_work() as session:
+            if len(heads) < len(ids):
+                heads = kept_reads.heads(session, ids)
             etag = _etag(read, heads)
             if read.if_none_match is not None and etag in read.if_none_match:
                 return Answer(b"", {"ETag": etag}, claims.client_id, status=304)

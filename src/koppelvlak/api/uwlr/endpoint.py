@@ -36,7 +36,7 @@ from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.schemas import ConnectionView
 from koppelvlak.providers import service as providers
-from koppelvlak.release import kept_reads
+from koppelvlak.release import kept, kept_reads
 from koppelvlak.release.values import Release, ReleasedSchool
 from koppelvlak.results import service as results
 from koppelvlak.results.errors import UnknownStudent
@@ -225,11 +225,9 @@ def _open_connection(
 def _resolve(session: Session, connection: ConnectionView, context: Context) -> Release:
     """The connection's kept release (refreshed with every change), as UWLR renders it."""
     heads = kept_reads.heads(session, [connection.connection_id])
-    if not heads:
-        raise UwlrFault(
-            FaultCode.TIJDELIJK_NIET_BESCHIKBAAR,
-            "the release of this connection is not ready yet; try again shortly",
-        )
+    if not heads:  # built before the kept release existed: build it now, in this transaction
+        kept.ensure(session, [connection.connection_id], context.at, context.pseudonym_key)
+        heads = kept_reads.heads(session, [connection.connection_id])
     return kept_reads.release_of(session, heads[0], context.at)
 
 
