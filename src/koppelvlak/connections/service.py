@@ -376,6 +376,20 @@ def connections_for_provider(
     )
 
 
+def active_connection_ids(
+    session: Session, provider_id: uuid.UUID, at: datetime
+) -> list[uuid.UUID]:
+    """The provider's connections that are active at ``at`` (the API's per-request check)."""
+    return sorted(
+        (
+            connection_id
+            for connection_id, stored, ends_at in repository.provider_states(session, provider_id)
+            if state_at(stored, ends_at, at) is S.ACTIVE
+        ),
+        key=str,
+    )
+
+
 def connections_for_board(
     session: Session, board_id: uuid.UUID, at: datetime
 ) -> list[ConnectionView]:

@@ -90,6 +90,7 @@ def _head(session: Session, connection_id: uuid.UUID, at: datetime) -> KeptRelea
             provider_id=connection.provider_id,
             version=0,
             attribute_ids="[]",
+            counts="{}",
             refreshed_at=at,
         )
         session.add(head)
@@ -237,6 +238,7 @@ def refresh(
         head.attribute_ids = kept_objects.dumps(sorted(attribute_ids))
     if touched:
         head.version += 1
+        head.counts = kept_objects.dumps(repository.active_counts(session, connection_id))
     head.refreshed_at = at
     session.flush()
     return Refreshed(

@@ -106,6 +106,15 @@ def delete_objects(
         )
 
 
+def active_counts(session: Session, connection_id: uuid.UUID) -> dict[str, int]:
+    rows = session.execute(
+        select(K.c.collection, K.c.kind, func.count())
+        .where(K.c.connection_id == connection_id, K.c.status == "active")
+        .group_by(K.c.collection, K.c.kind)
+    )
+    return {f"{collection} {kind}": int(n) for collection, kind, n in rows}
+
+
 def touched_connections(session: Session, changes: Changes) -> set[uuid.UUID]:
     """The connections whose release the noted changes may alter."""
     found = set(changes.connections)

@@ -32,6 +32,8 @@ class KeptRelease(Base):
     provider_id: Mapped[uuid.UUID] = mapped_column(index=True, info=pd("none"))
     version: Mapped[int] = mapped_column(default=0, info=pd("none"))
     attribute_ids: Mapped[str] = mapped_column(Text, default="[]", info=pd("none"))  # JSON list
+    # JSON {"collection kind": active objects}: a page's total without counting rows.
+    counts: Mapped[str] = mapped_column(Text, default="{}", info=pd("none"))
     refreshed_at: Mapped[datetime] = mapped_column(info=pd("none"))
 
 

@@ -98,14 +98,10 @@ def _active_connections(
 ) -> list[uuid.UUID]:
     if not providers.credential_is_usable(session, claims.credential_id, at):
         raise _unauthorised("the credential was revoked or has expired")
-    ids = [
-        view.connection_id
-        for view in connections.connections_for_provider(session, claims.provider_id, at)
-        if view.state == "active"
-    ]
+    ids = connections.active_connection_ids(session, claims.provider_id, at)
     if not ids:
         raise _forbidden("the provider has no active connection")
-    return sorted(ids, key=str)
+    return ids
 
 
 def _etag(read: Read, heads: list[kept_reads.Head]) -> str:
@@ -161,38 +157,21 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
         )
     else:
         query = parse_collection(read.params, records.fields | frozenset(records.aliases))
-    headers: dict[str, str] = {}
     try:
         with runtime.unit_of_work() as session:
             ids = _active_connections(session, claims, at)
             heads = kept_reads.heads(session, ids)
-        if len(heads) < len(ids):  # built before the kept release existed: build it once
+            ready = len(heads) == len(ids)
+            served = _serve(session, read, query, heads) if ready else None
+        if served is None:  # a kept release built before the kept release existed: build it once
             with runtime.unit_of_work() as session:
                 kept.ensure(session, ids, at, runtime.secrets.pseudonym_key)
-        with runtime.unit_of_work() as session:
-            if len(heads) < len(ids):
                 heads = kept_reads.heads(session, ids)
-            etag = _etag(read, heads)
-            if read.if_none_match is not None and etag in read.if_none_match:
-                return Answer(b"", {"ETag": etag}, claims.client_id, status=304)
-            if endpoint.single:
-                found = pages.single(session, ids, records, read.path_params["sourcedId"], query)
-                body = (
-                    '{"' + records.single_key + '":' + _absolute(found.records, read) + "}"
-                ).encode()
-            else:
-                found = pages.collection(session, ids, endpoint, read.path_params, query)
-                body = (
-                    '{"' + records.set_key + '":[' + _absolute(found.records, read) + "]}"
-                ).encode()
-                headers = {
-                    "X-Total-Count": str(found.total),
-                    "Link": _link_header(read, query, found.total),
-                }
-            headers["ETag"] = etag
-        if found.people:
+                served = _serve(session, read, query, heads)
+        response, people = served
+        if response.status == 200 and people:
             with audit.ledger_writes(), runtime.unit_of_work() as session:
-                _record(session, read, heads, found.people, body)
+                _record(session, read, heads, people, response.body)
     except KoppelvlakError as error:
         if error.status == 503:
             raise OneRosterError(503, CodeMinor.SERVER_BUSY, error.detail) from None
@@ -201,7 +180,30 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
         raise OneRosterError(
             503, CodeMinor.SERVER_BUSY, "the database is unavailable; nothing was sent"
         ) from None
-    return Answer(body, headers, claims.client_id)
+    return Answer(response.body, response.headers, claims.client_id, response.status)
+
+
+def _serve(
+    session: Session, read: Read, query: CollectionQuery, heads: list[kept_reads.Head]
+) -> tuple[Answer, dict[uuid.UUID, set[uuid.UUID]]]:
+    """The response from the kept release, and who is in it per connection (for the ledger)."""
+    endpoint, records = read.endpoint, read.endpoint.records
+    etag = _etag(read, heads)
+    if read.if_none_match is not None and etag in read.if_none_match:
+        return Answer(b"", {"ETag": etag}, status=304), {}
+    ids = [h.connection_id for h in heads]
+    if endpoint.single:
+        found = pages.single(session, ids, records, read.path_params["sourcedId"], query)
+        text = '{"' + records.single_key + '":' + _absolute(found.records, read) + "}"
+        return Answer(text.encode(), {"ETag": etag}), found.people
+    found = pages.collection(session, heads, endpoint, read.path_params, query)
+    text = '{"' + records.set_key + '":[' + _absolute(found.records, read) + "]}"
+    headers = {
+        "X-Total-Count": str(found.total),
+        "Link": _link_header(read, query, found.total),
+        "ETag": etag,
+    }
+    return Answer(text.encode(), headers), found.people
 
 
 __all__ = ["BASE_PATH", "Answer", "Read", "answer", "bearer_claims"]

@@ -128,16 +128,17 @@ def _parents(
 
 def collection(
     session: Session,
-    connection_ids: Sequence[uuid.UUID],
+    heads: Sequence[kept_reads.Head],
     endpoint: Endpoint,
     path_params: Mapping[str, str],
     query: CollectionQuery,
 ) -> Found:
     records = endpoint.records
     statuses = statuses_for(query)
-    one_connection = len(connection_ids) == 1
+    connection_ids = [h.connection_id for h in heads]
+    one_connection = len(heads) == 1
     if one_connection and not endpoint.parents and query.sort is None and _delta_only(query.filter):
-        return _index_page(session, connection_ids[0], records, query, statuses)
+        return _index_page(session, heads[0], records, query, statuses)
     parents = _parents(session, connection_ids, endpoint, path_params, statuses)
     items = _merge(
         kept_reads.rows(session, connection_ids, records.collection, records.kinds, statuses)
@@ -155,7 +156,7 @@ def collection(
 
 def _index_page(
     session: Session,
-    connection_id: uuid.UUID,
+    head: kept_reads.Head,
     records: RecordType,
     query: CollectionQuery,
     statuses: Sequence[str],
@@ -164,7 +165,7 @@ def _index_page(
     inclusive = isinstance(query.filter, Comparison) and query.filter.op == ">="
     total, rows = kept_reads.page(
         session,
-        connection_id,
+        head,
         records.collection,
         records.kinds,
         statuses=statuses,

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("provider_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("attribute_ids", sa.Text(), nullable=False),
+        sa.Column("counts", sa.Text(), nullable=False),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["board_id"],
