@@ -96,10 +96,12 @@ def apply_snapshot(
     for school in snapshot.schools:
         if progress is not None:
             progress(f"{school.brin}{school.location_code}")
+        before = len(changes.rows)
         school_id = sync_school(
             session, school, board_id=board_id, guardians=guardians, changes=changes, today=today
         )
-        noted.school_changed(session, school_id, now)
+        if len(changes.rows) > before:  # the kept releases of its connections follow
+            noted.school_changed(session, school_id, now)
     changes.flush(session)
     counts = _counts(changes, repository.live_totals(session, board_id))
     session.execute(
