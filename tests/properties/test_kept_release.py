@@ -41,7 +41,7 @@ from koppelvlak.kit import changes
 from koppelvlak.kit.clock import as_utc
 from koppelvlak.providers.errors import InvalidDataset
 from koppelvlak.providers.schemas import DatasetSpec
-from koppelvlak.release import kept
+from koppelvlak.release import kept, kept_reads
 from koppelvlak.release.models import KeptObject
 from koppelvlak.release.oneroster import timestamp
 from koppelvlak.roster import service as roster
@@ -436,7 +436,8 @@ class KeptReleaseMachine(RuleBasedStateMachine):
             if endpoint.single:
                 continue
             for path_params in self._parents(endpoint):
-                found = read_collection(self.session, [connection_id], endpoint, path_params, query)
+                heads = kept_reads.heads(self.session, [connection_id])
+                found = read_collection(self.session, heads, endpoint, path_params, query)
                 keys = {json.loads(r)["sourcedId"] for r in found.records}
                 assert keys == self._expected(endpoint, path_params, changed), endpoint.path
 
