@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
+from sqlalchemy.orm import Session
 
+from koppelvlak.api.oneroster.collections import ENDPOINTS
+from koppelvlak.connections import service as connections
+from koppelvlak.providers import service as providers
+from koppelvlak.release import service as release
+from koppelvlak.roster.models import Student
 from tests.api.conftest import USERS, Deployment
 from tests.support.oneroster_client import checked_client, response_hooks
 
@@ -107,6 +117,72 @@ class TestTheDemoProviders:
             assert int(page.headers["X-Total-Count"]) >= len(page.json()["users"])
 
 
+COLLECTIONS = [e.path for e in ENDPOINTS if "{" not in e.path]
+
+
+def read_everything(client: httpx.Client, params: dict[str, str]) -> dict[str, int]:
+    """Follow ``next`` through every collection; the response hook is the strict client."""
+    counts: dict[str, int] = {}
+    for path in COLLECTIONS:
+        url: str | None = f"{BASE}{path}"
+        query: dict[str, str] | None = {"limit": "25", **params}
+        counts[path] = 0
+        while url:
+            page = client.get(url, params=query)
+            if path == "/demographics" and page.status_code == 403:
+                break  # no dataset of this provider justifies the scope
+            assert page.status_code == 200, (path, page.text)
+            (records,) = page.json().values()
+            counts[path] += len(records)
+            url, query = page.links.get("next", {}).get("url"), None
+    return counts
+
+
+def tobedeleted(client: httpx.Client, since: str) -> list[dict[str, Any]]:
+    delta = client.get(USERS, params={"limit": "1000", "filter": f"dateLastModified>'{since}'"})
+    return [u for u in delta.json()["users"] if u["status"] == "tobedeleted"]
+
+
+class TestAStrictClientReadsEveryPageOfEveryDemoProvider:
+    """The schema plus the strict rule (no empty required string) on every page, deltas too."""
+
+    def test_every_collection_page_is_accepted(self, deployment: Deployment) -> None:
+        for provider in deployment.demo["providers"] + deployment.providers:
+            with deployment.client(provider) as client:
+                counts = read_everything(client, {})
+            assert counts["/users"] > 0, provider["name"]
+
+    def test_every_delta_page_is_accepted_including_the_people_who_left(
+        self, own_deployment: Deployment
+    ) -> None:
+        since = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        demo = own_deployment.demo["providers"]
+        for provider in demo:
+            own_deployment.change(lambda s, p=provider: remove_first_student(own_deployment, s, p))
+        for provider in demo:
+            with own_deployment.client(provider) as client:
+                read_everything(client, {"filter": f"dateLastModified>'{since}'"})
+                gone = tobedeleted(client, since)
+            assert gone, provider["name"]
+            assert {(u["givenName"], u["familyName"]) for u in gone} == {("-", "-")}
+
+
+def remove_first_student(
+    deployment: Deployment, session: Session, provider: dict[str, Any]
+) -> None:
+    """The LAS removes the first student this provider sees (a sync would do the same)."""
+    at = datetime.now(UTC)
+    principal = providers.client_principal(session, provider["client_id"], at)
+    assert principal is not None
+    keys = json.loads((Path(deployment.workdir) / "keys.json").read_text(encoding="utf-8"))
+    for view in connections.connections_for_provider(session, principal.provider_id, at):
+        current = release.resolve(session, view.connection_id, at, keys["pseudonym_key"].encode())
+        student = session.get(Student, current.students[0].person_id)
+        assert student is not None
+        student.removed_at = at
+        return
+
+
 class TestOnlyTheDatasetsAttributesAppear:
     def test_every_user_field_is_justified_by_a_released_attribute(
         self, deployment: Deployment
@@ -123,7 +199,8 @@ class TestOnlyTheDatasetsAttributesAppear:
             for user in users:
                 assert set(user) <= allowed, (provider["name"], set(user) - allowed)
                 if not any(a.endswith(".family_name") for a in attributes):
-                    assert user["familyName"] == ""
+                    assert user["familyName"] == "-"
+                    assert "familyName" in user["metadata"]["nl.withheld"]
                 if not any(a.endswith(".email") for a in attributes):
                     assert "email" not in user
 
