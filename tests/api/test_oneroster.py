@@ -183,6 +183,30 @@ def remove_first_student(
         return
 
 
+class TestFilters:
+    def test_a_parenthesised_in_on_a_dotted_path_selects_those_schools(
+        self, deployment: Deployment
+    ) -> None:
+        provider = deployment.provider("Toetsleverancier")
+        schools = [s["brin"] + s["location"] for s in provider["schools"]]
+        wanted = f"(school.sourcedId='{schools[0]}' OR school.sourcedId='nowhere')"
+        with deployment.client(provider) as client:
+            every = client.get(f"{BASE}/enrollments", params={"limit": "1000"}).json()
+            some = client.get(
+                f"{BASE}/enrollments", params={"limit": "1000", "filter": wanted}
+            ).json()
+        expected = [e for e in every["enrollments"] if e["school"]["sourcedId"] == schools[0]]
+        assert some["enrollments"] == expected
+        assert 0 < len(expected) < len(every["enrollments"])
+
+    def test_lower_case_t_and_z_in_a_delta_are_accepted(self, deployment: Deployment) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            upper = client.get(USERS, params={"filter": "dateLastModified>'2000-01-01T00:00:00Z'"})
+            lower = client.get(USERS, params={"filter": "dateLastModified>'2000-01-01t00:00:00z'"})
+        assert lower.status_code == 200
+        assert lower.json() == upper.json()
+
+
 class TestOnlyTheDatasetsAttributesAppear:
     def test_every_user_field_is_justified_by_a_released_attribute(
         self, deployment: Deployment
@@ -273,6 +297,21 @@ class TestBadRequests:
             ({"fields": "shoeSize"}, "invalid_selection_field", "fields: unknown field 'shoeSize'"),
             ({"sort": "shoeSize"}, "invaliddata", "sort: unknown field 'shoeSize'"),
             ({"limit": "0"}, "invaliddata", "limit: must be at least 1"),
+            (
+                {"filter": " OR ".join(f"givenName='{n}'" for n in range(1000))},
+                "invalid_filter_field",
+                "filter: longer than 2000 characters",
+            ),
+            (
+                {"filter": " OR ".join(f"role='{n}'" for n in range(60))},
+                "invalid_filter_field",
+                "filter: more than 50 comparisons",
+            ),
+            (
+                {"filter": "dateLastModified>'2025-13-01'"},
+                "invalid_filter_field",
+                "filter: dateLastModified needs an RFC 3339 date or date-time, got '2025-13-01'",
+            ),
         ],
     )
     def test_bad_parameters_get_the_spec_status_info(
@@ -283,6 +322,13 @@ class TestBadRequests:
         assert answer.status_code == 400
         assert imsx_minor(answer.json()) == minor
         assert answer.json()["imsx_description"] == description
+
+    def test_a_refused_filter_is_not_echoed_anywhere(self, deployment: Deployment) -> None:
+        huge = " OR ".join(f"givenName='{n}'" for n in range(1000))
+        with deployment.client(deployment.providers[0]) as client:
+            answer = client.get(USERS, params={"filter": huge})
+        assert "Link" not in answer.headers
+        assert len(answer.content) < 1000
 
     def test_a_token_without_the_demographics_scope_is_forbidden_there(
         self, deployment: Deployment
