@@ -19,6 +19,7 @@ from koppelvlak.release import service as release
 from koppelvlak.roster.models import Student
 from tests.api.conftest import USERS, Deployment
 from tests.support.oneroster_client import checked_client, response_hooks
+from tests.support.oneroster_schema import body_errors
 
 BASE = "/ims/oneroster/rostering/v1p2"
 CORE = "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly"
@@ -181,6 +182,51 @@ def remove_first_student(
         assert student is not None
         student.removed_at = at
         return
+
+
+class TestLinksAndHrefs:
+    def test_a_forged_host_header_reaches_no_href_and_no_link(self, deployment: Deployment) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(
+                USERS, params={"limit": "2", "offset": "1"}, headers={"Host": "evil.example"}
+            )
+        assert page.status_code == 200
+        assert "evil.example" not in page.text
+        assert "evil.example" not in page.headers["Link"]
+        hrefs = [u["primaryOrg"]["href"] for u in page.json()["users"]]
+        assert all(h.startswith(deployment.base_url + BASE + "/orgs/") for h in hrefs)
+        assert {link["url"].split("?")[0] for link in page.links.values()} == {
+            deployment.base_url + USERS
+        }
+
+    def test_unknown_query_parameters_are_not_echoed_into_link(
+        self, deployment: Deployment
+    ) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(USERS, params={"limit": "2", "junk": "x" * 500, "sort": "givenName"})
+        assert page.status_code == 200
+        assert "junk" not in page.headers["Link"]
+        assert "sort=givenName" in page.links["next"]["url"]
+
+    def test_prev_of_a_page_past_the_end_is_the_last_page(self, deployment: Deployment) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(USERS, params={"limit": "5", "offset": "100000"})
+        assert page.status_code == 200
+        assert page.json()["users"] == []
+        assert page.links["prev"]["url"] == page.links["last"]["url"]
+
+    def test_an_unknown_route_under_the_base_path_is_status_info(
+        self, deployment: Deployment
+    ) -> None:
+        token = deployment.token(deployment.providers[0])
+        # Not the checked client: the official document has no such path to check against.
+        answer = httpx.get(
+            f"{deployment.base_url}{BASE}/shoes/42", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 404
+        assert body_errors("imsx_StatusInfoDType", answer.json()) == []
+        assert imsx_minor(answer.json()) == "unknownobject"
+        assert answer.json()["imsx_description"] == "no such OneRoster endpoint"
 
 
 class TestFilters:

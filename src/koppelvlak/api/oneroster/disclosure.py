@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlencode
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.api import tokens
 from koppelvlak.api.oneroster.collections import Endpoint
 from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, unknown_object
+from koppelvlak.api.oneroster.links import link_header
 from koppelvlak.api.oneroster.mapping import BASE_PATH, Item, Renderer
 from koppelvlak.api.oneroster.params import CollectionQuery, apply, lower_bound, parse_collection
 from koppelvlak.api.oneroster.params import parse_fields as parse_selection
@@ -45,7 +45,7 @@ class Read:
     path_params: Mapping[str, str]
     params: Mapping[str, str]
     query_string: str
-    base_url: str
+    base_url: str  # the configured public URL (KOPPELVLAK_PUBLIC_URL), never the Host header
     authorization: str | None
     cache: ReleaseCache = field(default_factory=lambda: ReleaseCache(0))
 
@@ -134,22 +134,6 @@ def _narrow(read: Read, renderer: Renderer, items: list[Item]) -> list[Item]:
     return [item for item in items if all(link in item.links for link in links)]
 
 
-def _link_header(read: Read, query: CollectionQuery, total: int) -> str:
-    base = read.base_url.rstrip("/") + read.path
-    others = {k: v for k, v in read.params.items() if k not in ("limit", "offset")}
-
-    def url(offset: int) -> str:
-        return base + "?" + urlencode({**others, "limit": query.limit, "offset": offset})
-
-    last = max(0, ((total - 1) // query.limit) * query.limit) if total else 0
-    links = [f'<{url(0)}>; rel="first"', f'<{url(last)}>; rel="last"']
-    if query.offset + query.limit < total:
-        links.append(f'<{url(query.offset + query.limit)}>; rel="next"')
-    if query.offset > 0:
-        links.append(f'<{url(max(0, query.offset - query.limit))}>; rel="prev"')
-    return ", ".join(links)
-
-
 def _record(session: Session, read: Read, page: list[Item], body: bytes) -> None:
     """One ledger entry per connection whose people are in the response."""
     digest = hashlib.sha256(body).hexdigest()
@@ -212,7 +196,15 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
                 total, page = apply(query, narrowed, records.aliases, lambda i: i.record)
                 selected = [query.select(i.record, records.required) for i in page]
                 body = _dumps({records.set_key: selected})
-                headers = {"X-Total-Count": str(total), "Link": _link_header(read, query, total)}
+                link = link_header(
+                    read.base_url,
+                    read.path,
+                    read.params,
+                    limit=query.limit,
+                    offset=query.offset,
+                    total=total,
+                )
+                headers = {"X-Total-Count": str(total), "Link": link}
         if any(item.person_id is not None for item in page):
             with audit.ledger_writes(), runtime.unit_of_work() as session:
                 _record(session, read, page, body)
