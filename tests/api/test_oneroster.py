@@ -253,6 +253,29 @@ class TestFilters:
         assert lower.json() == upper.json()
 
 
+class TestTheFullRosteringDemoProvider:
+    """Klaslokaal: what a conformance run's rostering checks need is there."""
+
+    def test_teachers_with_e_mail_classes_with_a_kind_and_both_kinds_of_enrollment(
+        self, deployment: Deployment
+    ) -> None:
+        provider = next(p for p in deployment.demo["providers"] if p["app"] == "Klaslokaal")
+        with deployment.client(provider) as client:
+            teachers = client.get(f"{BASE}/teachers", params={"limit": "1000"}).json()["users"]
+            classes = client.get(f"{BASE}/classes", params={"limit": "1000"}).json()["classes"]
+            enrollments = client.get(f"{BASE}/enrollments", params={"limit": "1000"}).json()
+            first = classes[0]["sourcedId"]
+            in_class = client.get(f"{BASE}/classes/{first}/teachers").json()["users"]
+            periods = client.get(f"{BASE}/gradingPeriods").json()["academicSessions"]
+        assert teachers
+        assert all(t["email"].endswith("@demo.koppelvlak.nl") for t in teachers)
+        assert all(t["familyName"] != "-" for t in teachers)
+        assert {c["classType"] for c in classes} == {"homeroom", "scheduled"}
+        assert {e["role"] for e in enrollments["enrollments"]} == {"student", "teacher"}
+        assert in_class
+        assert periods == []
+
+
 class TestOnlyTheDatasetsAttributesAppear:
     def test_every_user_field_is_justified_by_a_released_attribute(
         self, deployment: Deployment
