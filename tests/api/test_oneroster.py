@@ -297,6 +297,17 @@ class TestOnlyTheDatasetsAttributesAppear:
                 if not any(a.endswith(".email") for a in attributes):
                     assert "email" not in user
 
+    def test_the_kind_of_a_class_goes_only_to_datasets_that_list_it(
+        self, deployment: Deployment
+    ) -> None:
+        for provider in deployment.demo["providers"] + deployment.providers:
+            listed = "group.kind" in provider["dataset"]["attributes"]
+            with deployment.client(provider) as client:
+                answer = client.get(f"{BASE}/classes", params={"limit": "1000"})
+            for cls in answer.json()["classes"]:
+                assert ("classType" in cls) is listed, provider["name"]
+                assert ("nl.groupKind" in cls.get("metadata", {})) is listed, provider["name"]
+
     def test_demographics_need_a_dataset_with_birth_date_or_sex(
         self, deployment: Deployment
     ) -> None:
