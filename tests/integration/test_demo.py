@@ -11,11 +11,11 @@ from koppelvlak.kit.clock import age_on
 from koppelvlak.roster.demo import build_demo_board, find_demo_board, remove_board
 from koppelvlak.roster.models import (
     Group,
-    Guardian,
-    Staff,
     GroupKind,
+    Guardian,
     Guardianship,
     School,
+    Staff,
     Student,
     StudentMembership,
 )

@@ -51,9 +51,9 @@ def _empty_required(schema: Mapping[str, Any], value: object, path: str) -> Iter
         return
     properties: Mapping[str, Any] = schema.get("properties", {})
     for name in schema.get("required", ()):
-        if name in properties and _resolve(properties[name]).get("type") == "string":
-            if value.get(name) == "":
-                yield f"{path}.{name}: Expected a non-empty string"
+        is_string = name in properties and _resolve(properties[name]).get("type") == "string"
+        if is_string and value.get(name) == "":
+            yield f"{path}.{name}: Expected a non-empty string"
     for name, sub in properties.items():
         if name in value:
             yield from _empty_required(sub, value[name], f"{path}.{name}")
