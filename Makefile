@@ -19,7 +19,8 @@ install: $(STAMP)
 ## make run: install, build the demo board on the default SQLite database, serve on :8000
 run: $(STAMP)
 	$(BIN)/koppelvlak demo --students $(STUDENTS) --replace
-	$(BIN)/koppelvlak serve --host 127.0.0.1 --port $(PORT)
+	KOPPELVLAK_PUBLIC_URL=$${KOPPELVLAK_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/koppelvlak serve --host 127.0.0.1 --port $(PORT)
 
 ## make test: install, then everything CI checks (lint, types, import rules, tests)
 test: $(STAMP) check

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,8 +35,10 @@ class Settings(BaseSettings):
     token_signing_key: SecretStr | None = None
     session_key: SecretStr | None = None
     redis_url: str | None = None
-    base_url: str | None = Field(
-        default=None, description="Public URL of the service, used in hrefs and the WSDL address"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public URL of the service: every href, Link and the WSDL address use it, "
+        "never the request's Host header",
     )
     digital_consent_age: int = Field(default=16, ge=0, le=18)
     access_token_seconds: int = Field(default=900, ge=30, le=86_400)
@@ -64,6 +67,16 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             raise ValueError("use the psycopg 3 driver: postgresql+psycopg://…")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        return value.rstrip("/")
 
     @field_validator("log_level")
     @classmethod

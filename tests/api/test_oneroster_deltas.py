@@ -21,7 +21,7 @@ from koppelvlak.connections import exceptions
 from koppelvlak.connections import service as connections
 from koppelvlak.providers import service as providers
 from koppelvlak.release import service as release
-from koppelvlak.release.oneroster import timestamp
+from koppelvlak.release.oneroster_formatting import timestamp
 from tests.api.conftest import USERS, Deployment
 
 BASE = "/ims/oneroster/rostering/v1p2"
@@ -109,6 +109,8 @@ class TestWhoeverLeavesAReleaseIsReportedOnEveryRoute:
         (record,) = [u for u in users if u["sourcedId"] == gone["pseudonym"]]
         assert record["status"] == "tobedeleted"
         assert record["enabledUser"] == "false"
+        assert (record["givenName"], record["familyName"]) == ("-", "-")
+        assert record["metadata"] == {"nl.withheld": ["givenName", "familyName"]}
         assert set(record) <= {
             "sourcedId",
             "status",
@@ -117,6 +119,7 @@ class TestWhoeverLeavesAReleaseIsReportedOnEveryRoute:
             "givenName",
             "familyName",
             "roles",
+            "metadata",
         }
 
 

@@ -23,7 +23,7 @@ def demo(
 
 
 class TestConnectionCommands:
-    def test_list_shows_the_three_demo_connections(
+    def test_list_shows_the_four_demo_connections(
         self, demo: tuple[dict[str, str], dict[str, object]]
     ) -> None:
         env, _ = demo
@@ -33,6 +33,7 @@ class TestConnectionCommands:
         assert sorted(line.split()[3] for line in lines) == [
             "Doorstroomtoets",
             "HuiswerkHulp",
+            "Klaslokaal",
             "Leesland",
         ]
         assert all(line.split()[1] == "active" for line in lines)
@@ -76,7 +77,7 @@ class TestDatasetCommands:
     ) -> None:
         env, _ = demo
         providers = run_cli("provider", "list", env=env).stdout.splitlines()
-        assert len(providers) == 3
+        assert len(providers) == 4
         provider_id = providers[0].split()[0]
         app = run_cli("provider", "app-add", provider_id, "Extra", env=env)
         assert app.returncode == 0, app.stderr

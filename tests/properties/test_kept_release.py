@@ -43,7 +43,7 @@ from koppelvlak.providers.errors import InvalidDataset
 from koppelvlak.providers.schemas import DatasetSpec
 from koppelvlak.release import kept, kept_reads
 from koppelvlak.release.models import KeptObject
-from koppelvlak.release.oneroster import timestamp
+from koppelvlak.release.oneroster_formatting import timestamp
 from koppelvlak.roster import service as roster
 from koppelvlak.roster.importers.snapshot import (
     GroupRecord,

@@ -55,6 +55,8 @@ def running_server(
     would otherwise fill the pipe and stall.
     """
     port = free_port()
+    # Hrefs, Links and the WSDL address come from the configured public URL, never the Host.
+    env = {"KOPPELVLAK_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
     log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  (closed in finally)
     process = subprocess.Popen(
         [

@@ -29,8 +29,33 @@ class TestDefaults:
         monkeypatch.setenv("KOPPELVLAK_DATABASE_URL", "postgresql+psycopg://u@db/koppelvlak")
         assert get_settings().database_url.startswith("postgresql+psycopg://")
 
+    def test_the_public_url_is_the_local_server_until_configured(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("KOPPELVLAK_PUBLIC_URL", raising=False)
+        assert get_settings().public_url == "http://127.0.0.1:8000"
+        monkeypatch.setenv("KOPPELVLAK_PUBLIC_URL", "https://gateway.example.nl/")
+        get_settings.cache_clear()
+        assert get_settings().public_url == "https://gateway.example.nl"
+
 
 class TestBadSettings:
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ("gateway.example.nl", "must be an absolute http:// or https:// URL"),
+            ("ftp://gateway.example.nl", "must be an absolute http:// or https:// URL"),
+            ("https://gateway.example.nl/?x=1", "must not have a query or fragment"),
+        ],
+    )
+    def test_a_public_url_that_is_not_an_absolute_url_is_named(
+        self, monkeypatch: pytest.MonkeyPatch, value: str, message: str
+    ) -> None:
+        monkeypatch.setenv("KOPPELVLAK_PUBLIC_URL", value)
+        with pytest.raises(ConfigurationError) as caught:
+            get_settings()
+        assert str(caught.value) == f"bad setting: KOPPELVLAK_PUBLIC_URL: Value error, {message}"
+
     def test_an_unknown_database_scheme_is_named_in_one_line(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:

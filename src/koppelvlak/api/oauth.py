@@ -259,5 +259,4 @@ async def token(request: Request) -> JSONResponse:
 
 def token_url(request: Request) -> str:
     runtime: Runtime = request.app.state.runtime
-    base = runtime.settings.base_url or str(request.base_url)
-    return base.rstrip("/") + "/oauth/token"
+    return runtime.settings.public_url + "/oauth/token"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from koppelvlak.release.oneroster import Item, Renderer, school_sourced_id, timestamp
+from koppelvlak.release.oneroster import Item, Renderer, school_sourced_id
+from koppelvlak.release.oneroster_formatting import WITHHELD, timestamp
 from koppelvlak.release.values import (
     AttributeValue,
     PersonKind,
@@ -38,7 +39,7 @@ COLLECTIONS = (
 )
 # Fields that stay in a tobedeleted record: structure and pseudonymous references, no values.
 _TOMBSTONE_FIELDS = {
-    "users": ("enabledUser", "givenName", "familyName", "roles"),
+    "users": ("roles",),
     "enrollments": ("user", "class", "school", "role", "primary"),
     "demographics": (),
     "classes": ("title", "classType", "course", "school", "terms"),
@@ -46,7 +47,6 @@ _TOMBSTONE_FIELDS = {
     "orgs": ("name", "type"),
     "academicSessions": ("title", "type", "startDate", "endDate", "schoolYear"),
 }
-WITHHELD_NAME = ""  # what a tobedeleted user carries for a required name (see ADR 0044)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,10 @@ def tombstone(collection: str, record: Mapping[str, object]) -> dict[str, object
     for name in _TOMBSTONE_FIELDS[collection]:
         if name in record:
             kept[name] = record[name]
-    if collection == "users":
+    if collection == "users":  # required names: the placeholder, never the names (ADR 0044)
         kept["enabledUser"] = "false"
-        kept["givenName"] = kept["familyName"] = WITHHELD_NAME
+        kept["givenName"] = kept["familyName"] = WITHHELD
+        kept["metadata"] = {"nl.withheld": ["givenName", "familyName"]}
     return kept
 
 

@@ -109,6 +109,19 @@ class TestWhatClientsSendInPractice:
 
 
 class TestWsdl:
+    def test_a_forged_host_header_does_not_reach_the_soap_address(
+        self, deployment: Deployment
+    ) -> None:
+        response = httpx.get(
+            deployment.base + "/uwlr/v2/leerlinggegevens?wsdl", headers={"Host": "evil.example"}
+        )
+        assert response.status_code == 200
+        assert b"evil.example" not in response.content
+        addresses = etree.fromstring(response.content).xpath(
+            "//soap:address/@location", namespaces={"soap": "http://schemas.xmlsoap.org/wsdl/soap/"}
+        )
+        assert set(addresses) == {deployment.base + "/uwlr/v2/leerlinggegevens"}
+
     def test_the_official_wsdl_is_served_with_our_address(self, deployment: Deployment) -> None:
         response = httpx.get(deployment.base + "/uwlr/v2/leerlinggegevens?wsdl")
         assert response.status_code == 200

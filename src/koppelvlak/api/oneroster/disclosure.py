@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlencode
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from koppelvlak.api import tokens
 from koppelvlak.api.oneroster import pages
 from koppelvlak.api.oneroster.collections import Endpoint
 from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError
+from koppelvlak.api.oneroster.links import link_header
 from koppelvlak.api.oneroster.params import CollectionQuery, parse_collection
 from koppelvlak.api.oneroster.params import parse_fields as parse_selection
 from koppelvlak.audit import service as audit
@@ -46,7 +46,7 @@ class Read:
     path_params: Mapping[str, str]
     params: Mapping[str, str]
     query_string: str
-    base_url: str
+    base_url: str  # the configured public URL (KOPPELVLAK_PUBLIC_URL), never the Host header
     authorization: str | None
     if_none_match: str | None = None
 
@@ -75,22 +75,6 @@ def bearer_claims(runtime: Runtime, authorization: str | None, at: datetime) -> 
         return tokens.verify(runtime.secrets.token_signing_key, token.strip(), at)
     except tokens.InvalidToken as error:
         raise _unauthorised(str(error)) from None
-
-
-def _link_header(read: Read, query: CollectionQuery, total: int) -> str:
-    base = read.base_url.rstrip("/") + read.path
-    others = {k: v for k, v in read.params.items() if k not in ("limit", "offset")}
-
-    def url(offset: int) -> str:
-        return base + "?" + urlencode({**others, "limit": query.limit, "offset": offset})
-
-    last = max(0, ((total - 1) // query.limit) * query.limit) if total else 0
-    links = [f'<{url(0)}>; rel="first"', f'<{url(last)}>; rel="last"']
-    if query.offset + query.limit < total:
-        links.append(f'<{url(query.offset + query.limit)}>; rel="next"')
-    if query.offset > 0:
-        links.append(f'<{url(max(0, query.offset - query.limit))}>; rel="prev"')
-    return ", ".join(links)
 
 
 def _active_connections(
@@ -200,7 +184,14 @@ def _serve(
     text = '{"' + records.set_key + '":[' + _absolute(found.records, read) + "]}"
     headers = {
         "X-Total-Count": str(found.total),
-        "Link": _link_header(read, query, found.total),
+        "Link": link_header(
+            read.base_url,
+            read.path,
+            read.params,
+            limit=query.limit,
+            offset=query.offset,
+            total=found.total,
+        ),
         "ETag": etag,
     }
     return Answer(text.encode(), headers), found.people

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from koppelvlak.api.oneroster.collections import ENDPOINTS, Endpoint
 from koppelvlak.api.oneroster.disclosure import BASE_PATH, Read, answer, bearer_claims
-from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, render
+from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, render, status_response
 from koppelvlak.api.ratelimit import RateLimiter
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.runtime import Runtime
@@ -18,8 +18,9 @@ router = APIRouter(tags=["OneRoster rostering"])
 
 
 def base_url(request: Request) -> str:
+    """The configured public URL: a forged ``Host`` header never reaches an href."""
     runtime: Runtime = request.app.state.runtime
-    return (runtime.settings.base_url or str(request.base_url)).rstrip("/")
+    return runtime.settings.public_url
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -73,3 +74,10 @@ for _endpoint in ENDPOINTS:
         operation_id=_endpoint.operation_id,
         response_class=Response,
     )
+
+
+@router.get(BASE_PATH + "/{unknown:path}", include_in_schema=False)
+def unknown_route(unknown: str) -> Response:
+    """Any other path under the base path: the spec's status info, not a generic problem."""
+    del unknown  # not echoed: the description stays fixed whatever the client sent
+    return status_response(404, CodeMinor.UNKNOWN_OBJECT, "no such OneRoster endpoint")

@@ -92,7 +92,8 @@ async def leerresultaten(request: Request) -> Response:
 
 
 def _public_base(request: Request, runtime: Runtime) -> str:
-    return (runtime.settings.base_url or str(request.base_url)).rstrip("/")
+    """The configured public URL: the WSDL's address never comes from the ``Host`` header."""
+    return runtime.settings.public_url
 
 
 @router.get(LEERLINGGEGEVENS_PATH, summary="The UWLR Leerlinggegevens WSDL (?wsdl)")
