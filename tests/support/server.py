@@ -47,7 +47,7 @@ def run_cli(
 
 @contextmanager
 def running_server(
-    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 30
+    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 90
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it afterwards, whatever happened.
 
