@@ -70,10 +70,14 @@ def _settings_window() -> timedelta:
 
 
 def _fresh(
-    session: Session, connection_id: uuid.UUID, at: datetime, key: bytes
+    session: Session,
+    connection_id: uuid.UUID,
+    at: datetime,
+    key: bytes,
+    people: frozenset[uuid.UUID] | None = None,
 ) -> tuple[dict[tuple[str, str], FreshObject], frozenset[str] | None]:
     try:
-        release = release_service.resolve(session, connection_id, at, key)
+        release = release_service.resolve(session, connection_id, at, key, person_ids=people)
     except ConnectionInactive:
         return {}, None
     return kept_objects.fresh_objects(release), release.attribute_ids
@@ -217,16 +221,21 @@ def refresh(
     pseudonym_key: bytes,
     *,
     rewrite: bool = False,
+    people: frozenset[uuid.UUID] | None = None,
 ) -> Refreshed:
     """Bring the connection's kept release to what ``resolve`` says at ``at``.
 
-    ``rewrite`` also rewrites objects whose content did not change (their stamps stay): the
-    repair after a drift check found stored rows that no longer match their digest.
+    ``people`` limits the work to those people's objects (and the impersonal ones: orgs,
+    sessions, courses, classes), for a roster sync that changed only them. ``rewrite`` also
+    rewrites objects whose content did not change (their stamps stay): the repair after a drift
+    check found stored rows that no longer match their digest.
     """
     at = as_utc(at)
-    fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key)
+    if people is not None and _needs_everyone(session, connection_id):
+        people = None
+    fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people)
     head = _head(session, connection_id, at)
-    stored = repository.stored(session, connection_id)
+    stored = repository.stored(session, connection_id, people)
     plan = _plan(head, fresh, stored, at, rewrite=rewrite)
     if plan.leaving:
         _tombstones(session, head, plan, at, inactive=attribute_ids is None)
@@ -251,6 +260,12 @@ def refresh(
     )
 
 
+def _needs_everyone(session: Session, connection_id: uuid.UUID) -> bool:
+    """Licensed-only scopes release a class only with a released member: no partial refresh."""
+    connection = connection_repository.connection(session, connection_id)
+    return connection is None or connection.licensed_only
+
+
 def _update(session: Session, rows: list[dict[str, Any]]) -> None:
     """Full rewrites and tombstones have different columns: one statement per shape."""
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -266,8 +281,9 @@ def settle(session: Session, pseudonym_key: bytes) -> list[Refreshed]:
     if not noted:
         return []
     at = noted.at or utcnow()
+    partial = repository.partly_touched(session, noted)
     return [
-        refresh(session, connection_id, at, pseudonym_key)
+        refresh(session, connection_id, at, pseudonym_key, people=partial.get(connection_id))
         for connection_id in sorted(repository.touched_connections(session, noted), key=str)
     ]
 

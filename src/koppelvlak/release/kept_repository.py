@@ -42,12 +42,16 @@ def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[KeptRel
     return list(session.scalars(query))
 
 
-def stored(session: Session, connection_id: uuid.UUID) -> dict[tuple[str, str], Stored]:
-    rows = session.execute(
-        select(K.c.collection, K.c.key, K.c.digest, K.c.status, K.c.modified_at, K.c.version).where(
-            K.c.connection_id == connection_id
-        )
-    )
+def stored(
+    session: Session, connection_id: uuid.UUID, people: frozenset[uuid.UUID] | None = None
+) -> dict[tuple[str, str], Stored]:
+    """Every kept object of the connection; with ``people``, theirs and the impersonal ones."""
+    query = select(
+        K.c.collection, K.c.key, K.c.digest, K.c.status, K.c.modified_at, K.c.version
+    ).where(K.c.connection_id == connection_id)
+    if people is not None:
+        query = query.where(or_(K.c.person_id.is_(None), K.c.person_id.in_(list(people))))
+    rows = session.execute(query)
     return {(c, k): Stored(d, s, as_utc(m), v) for c, k, d, s, m, v in rows}
 
 
@@ -113,6 +117,25 @@ def active_counts(session: Session, connection_id: uuid.UUID) -> dict[str, int]:
         .group_by(K.c.collection, K.c.kind)
     )
     return {f"{collection} {kind}": int(n) for collection, kind, n in rows}
+
+
+def partly_touched(session: Session, changes: Changes) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """Connections whose only notes are roster changes of some people: those people each."""
+    narrowed = {school: people for school, people in changes.schools.items() if people is not None}
+    if not narrowed:
+        return {}
+    whole = set(changes.connections)
+    providers = changes.providers | {provider for provider, _person in changes.people}
+    found: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
+    rows = session.execute(
+        select(Connection.id, Connection.school_id, Connection.provider_id).where(
+            Connection.school_id.in_(list(narrowed))
+        )
+    )
+    for connection_id, school_id, provider_id in rows:
+        if connection_id not in whole and provider_id not in providers:
+            found[connection_id] = frozenset(narrowed[school_id])
+    return found
 
 
 def touched_connections(session: Session, changes: Changes) -> set[uuid.UUID]:

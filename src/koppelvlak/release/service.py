@@ -92,8 +92,13 @@ def resolve(
     since: datetime | None = None,
     *,
     digital_consent_age: int | None = None,
+    person_ids: frozenset[uuid.UUID] | None = None,
 ) -> Release:
-    """Exactly what the connection may see at ``at``; 403 when it is not active then."""
+    """Exactly what the connection may see at ``at``; 403 when it is not active then.
+
+    ``person_ids`` narrows the people (and their memberships) to those; groups stay whole. The
+    kept release refreshes only the people a roster sync changed this way.
+    """
     with collector_paused():
         return _resolve(
             session,
@@ -102,6 +107,7 @@ def resolve(
             pseudonym_key,
             since=since,
             consent_age=_consent_age(digital_consent_age),
+            person_ids=person_ids,
         )
 
 
@@ -113,6 +119,7 @@ def _resolve(
     *,
     since: datetime | None,
     consent_age: int,
+    person_ids: frozenset[uuid.UUID] | None = None,
 ) -> Release:
     at = as_utc(at)
     connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
@@ -124,7 +131,7 @@ def _resolve(
         )
         raise ConnectionInactive(detail)
     cutoff = min(at, as_utc(since)) if since is not None else at
-    read = loading.read_school(session, connection, facts, cutoff)
+    read = loading.read_school(session, connection, facts, cutoff, person_ids=person_ids)
     on = at.date()
     provider = facts.provider_id
     school = read.school

@@ -93,6 +93,7 @@ def apply_snapshot(
     stamp = Writer(session).stamp(now)
     changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
     guardians = sync_guardians(session, snapshot, board_id, changes)
+    changed_schools: list[uuid.UUID] = []
     for school in snapshot.schools:
         if progress is not None:
             progress(f"{school.brin}{school.location_code}")
@@ -100,8 +101,9 @@ def apply_snapshot(
         school_id = sync_school(
             session, school, board_id=board_id, guardians=guardians, changes=changes, today=today
         )
-        if len(changes.rows) > before:  # the kept releases of its connections follow
-            noted.school_changed(session, school_id, now)
+        if len(changes.rows) > before:
+            changed_schools.append(school_id)
+    _note_changed(session, changed_schools, changes, now)
     changes.flush(session)
     counts = _counts(changes, repository.live_totals(session, board_id))
     session.execute(
@@ -114,6 +116,21 @@ def apply_snapshot(
         )
     )
     return ImportReport(run_id, board_id, counts, snapshot.warnings)
+
+
+def _note_changed(
+    session: Session, schools: list[uuid.UUID], changes: Changes, now: datetime
+) -> None:
+    """The kept releases of the changed schools follow: for the people the import changed.
+
+    One set for all schools, so a student who moved between two schools in this import is
+    refreshed at both.
+    """
+    if not schools:
+        return
+    people = repository.changed_people(session, changes.rows)
+    for school_id in schools:
+        noted.school_changed(session, school_id, now, people)
 
 
 def last_successful_run(session: Session, source_kind: str, source: str) -> datetime | None:
