@@ -214,7 +214,7 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
                 body = _dumps({records.set_key: selected})
                 headers = {"X-Total-Count": str(total), "Link": _link_header(read, query, total)}
         if any(item.person_id is not None for item in page):
-            with audit.ledger_writes(), runtime.unit_of_work() as session:
+            with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
                 _record(session, read, page, body)
     except KoppelvlakError as error:
         if error.status == 503:
