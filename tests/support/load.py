@@ -203,8 +203,10 @@ def token(site: Site) -> str:
 class Client:
     """One client thread's loop: the kinds in turn, each client starting at another one."""
 
-    def __init__(self, site: Site, number: int, students: list[str], bearer: str) -> None:
-        self.site, self.number, self.students = site, number, students
+    def __init__(
+        self, site: Site, number: int, students: list[str], bearer: str, page: int
+    ) -> None:
+        self.site, self.number, self.students, self.page = site, number, students, page
         self.headers = {"Authorization": f"Bearer {bearer}"}
         self.tally = Tally()
         self.calls = 0
@@ -226,10 +228,12 @@ class Client:
 
     def _one(self, http: httpx.Client, kind: str) -> None:
         if kind in ("users", "classes"):
-            offset = (self.calls // len(KINDS)) % 3 * 20
+            offset = (self.calls // len(KINDS)) % 3 * self.page
             path = USERS if kind == "users" else CLASSES
-            response = http.get(f"{path}?limit=20&offset={offset}", headers=self.headers)
-            self._check(kind, response, personal=kind == "users")
+            response = http.get(f"{path}?limit={self.page}&offset={offset}", headers=self.headers)
+            # A page past the last user is empty: nothing personal, so no ledger entry.
+            personal = kind == "users" and response.status_code == 200 and response.json()[kind]
+            self._check(kind, response, personal=bool(personal))
         elif kind == "haal":
             response = http.post(HAAL, content=haal_request(self.site.school_year))
             self._check(kind, response, personal=True)
@@ -258,16 +262,22 @@ class Client:
 
 
 def drive(
-    site: Site, clients: int, *, seconds: float | None = None, rounds: int | None = None
+    site: Site,
+    clients: int,
+    *,
+    seconds: float | None = None,
+    rounds: int | None = None,
+    page: int = 20,
 ) -> Tally:
     """``clients`` threads for ``seconds`` or ``rounds`` of every kind each, all at once.
 
-    The tally includes the one answer before the run that gives the clients the students' keys.
+    OneRoster pages hold ``page`` records, at the first three offsets in turn. The tally
+    includes the one answer before the run that gives the clients the students' keys.
     """
     total = Tally()
     students = student_keys(site, total)
     bearer = token(site)
-    workers = [Client(site, number, students, bearer) for number in range(clients)]
+    workers = [Client(site, number, students, bearer, page) for number in range(clients)]
     start = threading.Barrier(clients)
 
     def run(client: Client) -> None:
