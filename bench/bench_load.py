@@ -75,7 +75,9 @@ def report(kind: str, options: argparse.Namespace, tally: Tally, after: Stored, 
     print(
         f"\n{kind}, serve --workers {options.workers}, {options.clients} clients, "
         f"{options.seconds:g} s, demo board of {options.students} students, "
-        f"users pages of {options.page}; server CPU {cpu:.1f} s (user+sys)\n"
+        f"users pages of {options.page}; server CPU {cpu:.1f} s (user+sys), "
+        f"{cpu * 1000 / max(1, sum(tally.ok.values())):.0f} ms per answered request; "
+        f"load average {os.getloadavg()[0]:.1f}\n"
     )
     print("| request | answered | failed | req/s | p50 ms | p95 ms |")
     print("| --- | --- | --- | --- | --- | --- |")

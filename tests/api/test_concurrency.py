@@ -10,7 +10,7 @@ reads with ``TijdelijkNietBeschikbaar``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +37,7 @@ def run(
     request: pytest.FixtureRequest,
     fresh_database_url: Callable[[str], str],
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Run]:
+) -> Run:
     url = fresh_database_url(request.param)
     workdir: Path = tmp_path_factory.mktemp("load")
     env = koppelvlak_env(
@@ -50,7 +50,7 @@ def run(
     with running_server(env, workers=2) as base:
         site = Site(base, url, client_id, secret, school_year, connection_id)
         tally = drive(site, CLIENTS, rounds=ROUNDS)
-    yield Run(tally, stored(site))
+    return Run(tally, stored(site))
 
 
 class TestMixedTrafficOnTwoWorkers:

@@ -90,12 +90,14 @@ class TestWriters:
         with ThreadPoolExecutor(2) as pool:
             writer = _Writer(session_factory(engine, write=True), pool)
             assert writer.holding.wait(timeout=30)
-            with pytest.raises(OperationalError) as caught:  # noqa: PT012  (the order is the test)
-                with unit_of_work(readers_first) as session:
-                    _boards(session)
-                    writer.commit()
-                    session.add(BoardFactory.build())
-                    session.flush()
+            with (  # noqa: PT012  (reading, then another commit, then writing: the order is the test)
+                pytest.raises(OperationalError) as caught,
+                unit_of_work(readers_first) as session,
+            ):
+                _boards(session)
+                writer.commit()
+                session.add(BoardFactory.build())
+                session.flush()
         assert str(caught.value.orig) == "database is locked"
 
 

@@ -319,8 +319,7 @@ def stored(site: Site) -> Stored:
             )
         ).all()
     engine.dispose()
-    scores: dict[str, int | None] = {key: score for key, score in rows}
+    scores: dict[str, int | None] = {str(key): score for key, score in rows}
     shared = scores.get(SHARED_RESULT)
-    return Stored(
-        frozenset(scores), None if shared is None else int(shared), ledger_digests(site.database_url)
-    )
+    digests = ledger_digests(site.database_url)
+    return Stored(frozenset(scores), None if shared is None else int(shared), digests)

@@ -86,7 +86,6 @@ class TestSecrets:
         assert key_file.read_text() == "{not json"
 
 
-
 ROUNDS = 20
 NAMES = ("pseudonym_key", "token_signing_key", "session_key")
 

@@ -13,7 +13,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int | None = typer.Option(
-        None, min=1, help="Worker processes, on SQLite or PostgreSQL.  [default: the number of cores]"
+        None,
+        min=1,
+        help="Worker processes, on SQLite or PostgreSQL.",
+        show_default="the number of cores",
     ),
 ) -> None:
     """Run the service. An embedded SQLite database is migrated automatically, once, before

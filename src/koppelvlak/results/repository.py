@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from koppelvlak.results.models import ResultBatch, ResultScore, ResultTest
 from koppelvlak.roster.models import Student
 
-
 RESULTS_LOCK_CLASS = 0x4B56_0001  # the first of a pg_advisory_xact_lock(class, object) pair
 
 

@@ -113,7 +113,6 @@ class TestStoring:
             list_results(session, "11ZZ")
 
 
-
 PUSHERS = 6
 PUSHES = 8
 
@@ -140,7 +139,8 @@ class TestPushesAtOnce:
             return scores
 
         with ThreadPoolExecutor(PUSHERS) as pool:
-            acknowledged = [s for f in [pool.submit(pusher, n) for n in range(PUSHERS)] for s in f.result()]
+            pushed = [pool.submit(pusher, number) for number in range(PUSHERS)]
+            acknowledged = [score for done in pushed for score in done.result()]
         with unit_of_work(session_factory(engine)) as session:
             rows = list_results(session, "99XX")
         engine.dispose()
