@@ -132,7 +132,7 @@ def main() -> None:
         if made.returncode != 0:
             raise SystemExit(made.stderr)
         school_year = json.loads(made.stdout)["board"]["school_year"]
-        client_id, secret, connection_id = prepare(url, school_year)
+        client_id, secret, connection_id = prepare(url)
         before = children_cpu()
         with running_server(env, workers=options.workers, timeout=120) as base:
             site = Site(base, url, client_id, secret, school_year, connection_id)

@@ -66,7 +66,7 @@ class Site:
     uwlr_connection_id: uuid.UUID
 
 
-def prepare(database_url: str, school_year: str) -> tuple[str, str, uuid.UUID]:
+def prepare(database_url: str) -> tuple[str, str, uuid.UUID]:
     """Add the providers to a demo board: (OneRoster client id, secret, UWLR connection id).
 
     The OneRoster provider is the suite's ``Leesapp`` (one connection, so a page is one ledger
