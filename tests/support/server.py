@@ -47,7 +47,7 @@ def run_cli(
 
 @contextmanager
 def running_server(
-    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 30, workers: int = 1
+    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 120, workers: int = 1
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it afterwards, whatever happened.
 
