@@ -2,7 +2,9 @@
 
 Secrets are never in the repository: when not given in the environment they are generated
 once into a key file with mode 0600 beside the database, so a restart keeps pseudonyms and
-tokens valid.
+tokens valid. Several processes may start at once (``serve --workers N``, or several ``serve``
+on one host): the first to find a key missing generates it under a lock file, the others then
+read what it wrote, so every process holds the same keys.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from filelock import FileLock, Timeout
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -116,24 +120,46 @@ class Secrets:
         return "Secrets(<hidden>)"
 
 
+KEY_FILE_LOCK_SECONDS = 30
+
+
 def load_secrets(settings: Settings) -> Secrets:
     """Environment first, then the key file; missing keys are generated into the file (0600)."""
+    given = {
+        name: value.get_secret_value()
+        for name in _SECRET_NAMES
+        if (value := getattr(settings, name)) is not None
+    }
     stored = _read_key_file(settings.key_file)
-    values: dict[str, str] = {}
-    missing = False
-    for name in _SECRET_NAMES:
-        given: SecretStr | None = getattr(settings, name)
-        if given is not None:
-            values[name] = given.get_secret_value()
-        elif name in stored:
-            values[name] = stored[name]
-        else:
-            values[name] = secrets.token_urlsafe(48)
-            stored[name] = values[name]
-            missing = True
-    if missing:
-        _write_key_file(settings.key_file, stored)
+    if any(name not in given and name not in stored for name in _SECRET_NAMES):
+        stored = _complete_key_file(settings.key_file, set(_SECRET_NAMES) - set(given))
+    values = {**stored, **given}
     return Secrets(**{name: values[name].encode() for name in _SECRET_NAMES})
+
+
+def _complete_key_file(path: Path, needed: set[str]) -> dict[str, str]:
+    """Under the key file's lock: read it again, generate what is still missing, write it whole.
+
+    Another process may have written the keys between our first read and taking the lock; the
+    second read sees them, so no process ever generates a key another one already holds.
+    """
+    lock = FileLock(path.with_name(path.name + ".lock"), timeout=KEY_FILE_LOCK_SECONDS)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with lock:
+            stored = _read_key_file(path)
+            missing = needed - set(stored)
+            if missing:
+                stored.update({name: secrets.token_urlsafe(48) for name in sorted(missing)})
+                _write_key_file(path, stored)
+            return stored
+    except Timeout:
+        raise ConfigurationError(
+            f"key file {path} is locked by another process for more than "
+            f"{KEY_FILE_LOCK_SECONDS} s; remove {lock.lock_file} if no Koppelvlak is starting"
+        ) from None
+    except OSError as error:
+        raise ConfigurationError(f"cannot write key file {path}: {error.strerror}") from None
 
 
 def _read_key_file(path: Path) -> dict[str, str]:
@@ -149,12 +175,14 @@ def _read_key_file(path: Path) -> dict[str, str]:
 
 
 def _write_key_file(path: Path, data: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    """Write a whole new file and rename it into place: a reader sees no file or all of it."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        descriptor = os.open(path, flags, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:  # mkstemp: mode 0600
             json.dump(data, handle, indent=2)
-        os.chmod(path, 0o600)
-    except OSError as error:
-        raise ConfigurationError(f"cannot write key file {path}: {error.strerror}") from None
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -23,6 +23,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    writer_sessions: sessionmaker[Session]
     _secrets: Secrets | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -40,7 +41,12 @@ class Runtime:
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
         settings = settings or get_settings()
         engine = make_engine(settings.database_url)
-        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            writer_sessions=session_factory(engine, write=True),
+        )
 
     @property
     def secrets(self) -> Secrets:
@@ -53,6 +59,12 @@ class Runtime:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as session:
+    def unit_of_work(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction; ``write=True`` when it will write, so it queues for the lock first.
+
+        Keep writers short: on SQLite one writer at a time holds the lock (ADR 0004). A unit
+        that only reads never waits for a writer and never makes one wait.
+        """
+        factory = self.writer_sessions if write else self.sessions
+        with unit_of_work(factory) as session:
             yield session

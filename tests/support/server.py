@@ -47,12 +47,13 @@ def run_cli(
 
 @contextmanager
 def running_server(
-    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 90
+    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 120, workers: int = 1
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it afterwards, whatever happened.
 
-    The server writes to a temporary file, never to a pipe nobody drains: a chatty server
-    would otherwise fill the pipe and stall.
+    One worker process unless asked: the suite runs many servers on a small machine. The
+    server writes to a temporary file,
+    never to a pipe nobody drains: a chatty server would otherwise fill the pipe and stall.
     """
     port = free_port()
     # Hrefs, Links and the WSDL address come from the configured public URL, never the Host.
@@ -68,6 +69,8 @@ def running_server(
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         env=env,
         stdout=log,

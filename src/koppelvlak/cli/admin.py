@@ -29,7 +29,7 @@ def create(
     from koppelvlak.runtime import Runtime
 
     now = utcnow()
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         issued = admin_tokens.create_token(
             session,
             connections.board_id_by_code(session, board),
@@ -52,6 +52,6 @@ def revoke(token_id: str = typer.Argument(..., help="Token id (shown when create
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         admin_tokens.revoke_token(session, parse_id(token_id, "token"), utcnow())
     err.print(f"token {token_id} revoked")

@@ -89,7 +89,7 @@ def request(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
         connection = service.request(
             session,
@@ -112,7 +112,7 @@ def _decide(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
         cid = parse_id(connection_id, "connection")
         now = utcnow()
@@ -204,7 +204,7 @@ def set_scope(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         scope.set_scope(
             session,
             service.board_id_by_code(session, board),
@@ -232,7 +232,7 @@ def switch(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         scope.switch_attribute(
             session,
             service.board_id_by_code(session, board),
@@ -259,7 +259,7 @@ def licence(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         count = scope.add_licences(
             session,
             service.board_id_by_code(session, board),
@@ -286,7 +286,7 @@ def objection(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
         call = exceptions.lift_objection if lift else exceptions.record_objection
         call(
@@ -314,7 +314,7 @@ def consent(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         exceptions.record_consent(
             session,
             service.board_id_by_code(session, board),
@@ -342,7 +342,7 @@ def version(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
         cid = parse_id(connection_id, "connection")
         now = utcnow()

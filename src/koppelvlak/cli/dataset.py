@@ -66,7 +66,7 @@ def propose(
         retention=retention,
         purpose_statement=statement,
     )
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         version, outcomes = flows.propose_dataset_version(
             session, parse_id(app_id, "app"), spec, actor=actor, at=utcnow()
         )

@@ -44,7 +44,7 @@ def demo(
     if runtime.is_sqlite:
         upgrade(runtime.engine)
     year = school_year or school_year_of(today())
-    with runtime.unit_of_work() as session:
+    with runtime.unit_of_work(write=True) as session:
         existing = find_demo_board(session)
         if existing is not None:
             if not replace:

@@ -113,7 +113,7 @@ def run_import(
             snapshot = parse(lambda done: progress.update(reading, completed=done))
             progress.update(reading, completed=total)
             progress.add_task("updating the roster", total=None)
-            with runtime.unit_of_work() as session:
+            with runtime.unit_of_work(write=True) as session:
                 report = apply_snapshot(
                     session,
                     snapshot,
@@ -126,7 +126,7 @@ def run_import(
     except Exception as error:  # every failure is recorded, then shown as one line
         problem = error if isinstance(error, KoppelvlakError) else _unexpected(error)
         try:
-            with runtime.unit_of_work() as session:
+            with runtime.unit_of_work(write=True) as session:
                 record_refused(
                     session,
                     source_kind=kind,

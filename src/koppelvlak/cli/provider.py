@@ -56,7 +56,7 @@ def apply(
         processing_agreement_on=_date(agreement_on),
         processing_agreement_version=agreement_version,
     )
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         provider = service.apply(session, application, utcnow())
         typer.echo(str(provider.id))
     err.print(f"{name} applied; accredit with: koppelvlak provider accredit {provider.id}")
@@ -87,7 +87,7 @@ def accredit(
     from koppelvlak.providers.models import AccreditationState
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         provider = service.accredit(
             session,
             parse_id(provider_id, "provider"),
@@ -124,7 +124,7 @@ def app_add(
     from koppelvlak.providers import service
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         app_row = service.add_app(session, parse_id(provider_id, "provider"), name, description)
         typer.echo(str(app_row.id))
 
@@ -142,7 +142,7 @@ def credential_create(
     from koppelvlak.runtime import Runtime
 
     pem = public_key.read_text(encoding="utf-8") if public_key else None
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         issued = service.create_credential(
             session, parse_id(provider_id, "provider"), utcnow(), label=label, public_key_pem=pem
         )
@@ -163,7 +163,7 @@ def credential_rotate(
     from koppelvlak.providers import service
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         issued = service.rotate_secret(
             session, client_id, utcnow(), overlap=timedelta(days=overlap_days)
         )
@@ -177,7 +177,7 @@ def credential_revoke(client_id: str = typer.Argument(..., help="Client id.")) -
     from koppelvlak.providers import service
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         service.revoke_credential(session, client_id, utcnow())
     err.print(f"credential {client_id} revoked")
 
@@ -195,7 +195,7 @@ def uwlr_key_create(
     from koppelvlak.providers import service
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = connections.board_id_by_code(session, board)
         schools = [parse_school(s) for s in school]
         for brin, location in schools:

@@ -123,7 +123,7 @@ def _refresh(board: str | None, verb: str, *, rewrite: bool = False) -> None:
     from koppelvlak.runtime import Runtime
 
     runtime = Runtime.from_settings()
-    with runtime.unit_of_work() as session:
+    with runtime.unit_of_work(write=True) as session:
         board_id = _board_id(session, board)
         assert board_id is None or isinstance(board_id, uuid.UUID)
         done = kept.refresh_all(

@@ -1,6 +1,8 @@
-"""``koppelvlak serve``: the ASGI app on uvicorn."""
+"""``koppelvlak serve``: the ASGI app on uvicorn, in one or several worker processes."""
 
 from __future__ import annotations
+
+import os
 
 import typer
 
@@ -10,9 +12,15 @@ from koppelvlak.cli.console import err
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
-    workers: int = typer.Option(1, min=1, help="Worker processes (PostgreSQL for more than one)."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        help="Worker processes, on SQLite or PostgreSQL.",
+        show_default="the number of cores",
+    ),
 ) -> None:
-    """Run the service. An embedded SQLite database is migrated automatically."""
+    """Run the service. An embedded SQLite database is migrated automatically, once, before
+    the workers start."""
     import uvicorn
 
     from koppelvlak.db import check_database, current_revision, head_revision, upgrade
@@ -24,11 +32,14 @@ def serve(
         upgrade(runtime.engine)
     elif current_revision(runtime.engine) != head_revision():
         err.print("[yellow]database schema is not current: run `koppelvlak db upgrade`[/]")
-    runtime.secrets  # noqa: B018  (create the key file before workers race for it)
+    runtime.secrets  # noqa: B018  (create the key file once, before the workers read it)
+    runtime.engine.dispose()  # each worker opens its own connections
     if runtime.is_sqlite and runtime.settings.refresh_minutes > 0:
         _refresh_in_background(runtime)
+    workers = workers or cores()
     err.print(
-        f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()})"
+        f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()}, "
+        f"{workers} worker{'s' if workers > 1 else ''})"
     )
     uvicorn.run(
         "koppelvlak.app:create_app",
@@ -56,10 +67,18 @@ def _refresh_in_background(runtime: object) -> None:
     def loop() -> None:
         while True:
             try:
-                with runtime.unit_of_work() as session:
+                with runtime.unit_of_work(write=True) as session:
                     kept.refresh_all(session, utcnow(), runtime.secrets.pseudonym_key)
             except Exception as error:  # a failed round is retried the next round
                 err.print(f"[yellow]kept release refresh failed: {type(error).__name__}[/]")
             time.sleep(interval)
 
     threading.Thread(target=loop, name="kept-release-refresh", daemon=True).start()
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -52,7 +52,7 @@ def sync(
 
         since = None
         if not full:
-            with Runtime.from_settings().unit_of_work() as session:
+            with Runtime.from_settings().unit_of_work(write=True) as session:
                 since = last_successful_run(session, "uwlr-pull", source)
 
         request = PullRequest(

@@ -19,10 +19,17 @@ class NotAuthenticated(KoppelvlakError):
     title = "Not authenticated"
 
 
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: commit on success, roll back on any error."""
+    """One unit of work per request: commit on success, roll back on any error.
+
+    A request that may change something is a writing unit (ADR 0004): on SQLite it takes the
+    write lock before its first read, so it cannot fail on a lock another process took since.
+    """
     runtime: Runtime = request.app.state.runtime
-    with runtime.unit_of_work() as work:
+    with runtime.unit_of_work(write=request.method not in _READS) as work:
         yield work
 
 

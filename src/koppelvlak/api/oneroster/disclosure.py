@@ -148,13 +148,13 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
             ready = len(heads) == len(ids)
             served = _serve(session, read, query, heads) if ready else None
         if served is None:  # a kept release built before the kept release existed: build it once
-            with runtime.unit_of_work() as session:
+            with runtime.unit_of_work(write=True) as session:
                 kept.ensure(session, ids, at, runtime.secrets.pseudonym_key)
                 heads = kept_reads.heads(session, ids)
                 served = _serve(session, read, query, heads)
         response, people = served
         if response.status == 200 and people:
-            with audit.ledger_writes(), runtime.unit_of_work() as session:
+            with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
                 _record(session, read, heads, people, response.body)
     except KoppelvlakError as error:
         if error.status == 503:

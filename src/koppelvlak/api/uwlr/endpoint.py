@@ -2,11 +2,13 @@
 
 HaalLeerlinggegevens: validate → identify the client → the key must open the requested school
 → the provider's connection with that school must be active → ``release.resolve`` → render →
-record the disclosure in the ledger (channel ``uwlr``). The caller commits, and only then sends:
-if the ledger cannot be written nothing leaves (DESIGN invariant 1).
+the disclosure to record (channel ``uwlr``). All of it only reads; the route appends the
+disclosure to the ledger in a second, short writing unit of work, commits, and only then sends:
+if the ledger cannot be written nothing leaves (DESIGN invariant 1, ADR 0004).
 
 BrengLeerresultaten: the same gate, then the results are stored under that connection, naming
-only students in its current release.
+only students in its current release; the route runs it as one writing unit of work, so the
+release it checks against is the one current when the results are stored.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from koppelvlak.api.uwlr.envelope import (
 from koppelvlak.api.uwlr.faults import ENVELOPE_PREFIX, FaultCode, UwlrFault
 from koppelvlak.api.uwlr.mapping import render_answer
 from koppelvlak.api.uwlr.schemas import LR_NS, SOAP_NS, UwlrFiles
-from koppelvlak.audit import service as audit
 from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.schemas import ConnectionView
@@ -65,13 +66,26 @@ class SchoolRequest:
         return f"{self.brin}-{self.location_code}"
 
 
-def dispatch(session: Session, request: SoapRequest, context: Context) -> bytes:
+@dataclass(frozen=True)
+class Outcome:
+    """The bytes to send and, when they carry personal data, the disclosure to record first."""
+
+    envelope: bytes
+    disclosure: Disclosure | None = None
+
+
+def writes(request: SoapRequest) -> bool:
+    """Whether the operation itself writes (the ledger entry of an answer is written apart)."""
+    return request.operation is Operation.BRENG_LEERRESULTATEN
+
+
+def dispatch(session: Session, request: SoapRequest, context: Context) -> Outcome:
     if request.operation is Operation.HAAL_LEERLINGGEGEVENS:
         return haal_leerlinggegevens(session, request, context)
-    return breng_leerresultaten(session, request, context)
+    return Outcome(breng_leerresultaten(session, request, context))
 
 
-def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Context) -> bytes:
+def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Context) -> Outcome:
     verzoek = read_verzoek(request.payload, context.files)
     school = _requested_school(verzoek.brin, verzoek.location_code, verzoek.schoolkey)
     connection = _open_connection(
@@ -86,19 +100,16 @@ def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Conte
         last_received=verzoek.last_received,
         school_year=verzoek.school_year,
     )
-    audit.record(
-        session,
-        Disclosure(
-            board_id=release.board_id,
-            provider_id=release.provider_id,
-            connection_id=release.connection_id,
-            channel=Channel.UWLR,
-            endpoint=Operation.HAAL_LEERLINGGEGEVENS.value,
-            query=verzoek.describe(),
-            attribute_ids=answer.attribute_ids,
-            person_ids=answer.person_ids,
-            response_digest=hashlib.sha256(answer.envelope).hexdigest(),
-        ),
+    disclosure = Disclosure(
+        board_id=release.board_id,
+        provider_id=release.provider_id,
+        connection_id=release.connection_id,
+        channel=Channel.UWLR,
+        endpoint=Operation.HAAL_LEERLINGGEGEVENS.value,
+        query=verzoek.describe(),
+        attribute_ids=answer.attribute_ids,
+        person_ids=answer.person_ids,
+        response_digest=hashlib.sha256(answer.envelope).hexdigest(),
     )
     log.info(
         "UWLR %s for connection %s: %s, %d people",
@@ -107,7 +118,7 @@ def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Conte
         answer.outcome,
         len(answer.person_ids),
     )
-    return answer.envelope
+    return Outcome(answer.envelope, disclosure)
 
 
 def breng_leerresultaten(session: Session, request: SoapRequest, context: Context) -> bytes:

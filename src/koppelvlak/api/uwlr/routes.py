@@ -21,6 +21,7 @@ from koppelvlak.api.uwlr.schemas import (
     locate,
     wsdl_text,
 )
+from koppelvlak.audit import service as audit
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.runtime import Runtime
 
@@ -64,9 +65,14 @@ def _handle(runtime: Runtime, data: bytes) -> bytes:
         digital_consent_age=runtime.settings.digital_consent_age,
         at=utcnow(),
     )
-    with runtime.unit_of_work() as session:
-        answer = endpoint.dispatch(session, request, context)
-    return answer  # committed: the ledger entry exists before a byte is sent
+    # Reading and writing apart (ADR 0004): the answer is built in a unit that only reads, and
+    # its ledger entry is appended in a short one that takes the write lock up front.
+    with runtime.unit_of_work(write=endpoint.writes(request)) as session:
+        outcome = endpoint.dispatch(session, request, context)
+    if outcome.disclosure is not None:
+        with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
+            audit.record(session, outcome.disclosure)
+    return outcome.envelope  # committed: the ledger entry exists before a byte is sent
 
 
 async def _soap(request: Request) -> Response:
