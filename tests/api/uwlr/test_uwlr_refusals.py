@@ -79,6 +79,32 @@ class TestHostileInput:
         message = self._unchanged(deployment, data, "Client.OngeldigBericht")
         assert message == "a DOCTYPE or entity declaration is not allowed in this document"
 
+    @pytest.mark.parametrize(
+        "hidden", ["after 70,000 spaces", "in UTF-32", "in UTF-32 without a byte-order mark"]
+    )
+    def test_a_doctype_is_refused_wherever_it_stands_and_in_any_encoding(
+        self, deployment: Deployment, hidden: str
+    ) -> None:
+        doctype = '<!DOCTYPE x [<!ENTITY k "99XX">]>'
+        request = raw_request(deployment).decode()
+        data = {
+            "after 70,000 spaces": (
+                '<?xml version="1.0"?>' + " " * 70_000 + doctype + request
+            ).encode(),
+            "in UTF-32": (doctype + request).encode("utf-32"),
+            "in UTF-32 without a byte-order mark": (doctype + request).encode("utf-32-be"),
+        }[hidden]
+        message = self._unchanged(deployment, data, "Client.OngeldigBericht")
+        assert message == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    def test_a_utf32_request_is_refused(self, deployment: Deployment) -> None:
+        data = raw_request(deployment).decode().encode("utf-32-be")
+        message = self._unchanged(deployment, data, "Client.OngeldigBericht")
+        assert message == (
+            "the request is encoded in UTF-32BE; a SOAP message must be UTF-8 or UTF-16 "
+            "(WS-I Basic Profile R1012)"
+        )
+
     def test_the_uwlr_1_0_namespace_is_refused(self, deployment: Deployment) -> None:
         data = raw_request(deployment).replace(b"/2/leerlinggegevens", b"/1/leerlinggegevens")
         self._unchanged(deployment, data, "Client.OngeldigBericht")

@@ -126,6 +126,36 @@ class TestRefusal:
         assert fault.code is FaultCode.ONGELDIG_BERICHT
         assert fault.detail == "a DOCTYPE or entity declaration is not allowed in this document"
 
+    def test_a_doctype_after_70000_spaces_is_refused(self) -> None:
+        data = b'<?xml version="1.0"?>' + b" " * 70_000 + b'<!DOCTYPE r [<!ENTITY k "99XX">]>'
+        fault = fault_of(data + envelope(verzoek(PLAIN)))
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    @pytest.mark.parametrize("codec", ["utf-32", "utf-32-be", "utf-32-le"])
+    def test_a_doctype_in_utf32_is_refused(self, codec: str) -> None:
+        data = ('<!DOCTYPE r [<!ENTITY k "99XX">]>' + envelope(verzoek(PLAIN)).decode()).encode(
+            codec
+        )
+        fault = fault_of(data)
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    @pytest.mark.parametrize(
+        ("codec", "named"), [("utf-32", "UTF-32LE"), ("utf-32-be", "UTF-32BE")]
+    )
+    def test_a_utf32_request_is_refused(self, codec: str, named: str) -> None:
+        fault = fault_of(envelope(verzoek(PLAIN)).decode().encode(codec))
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail == (
+            f"the request is encoded in {named}; a SOAP message must be UTF-8 or UTF-16 "
+            "(WS-I Basic Profile R1012)"
+        )
+
+    def test_a_utf16_request_is_read(self) -> None:
+        data = envelope(verzoek(PLAIN)).decode().encode("utf-16")
+        assert read_verzoek(parse_request(data, max_bytes=LIMIT).payload, FILES).brin == "99XX"
+
     def test_an_oversized_body_is_refused(self) -> None:
         fault = fault_of(envelope(verzoek(PLAIN) + " " * LIMIT))
         assert fault.code is FaultCode.ONGELDIG_BERICHT

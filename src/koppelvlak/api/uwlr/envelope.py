@@ -3,8 +3,9 @@
 Liberal where real clients are sloppy in harmless ways (ADR 0050): any namespace prefixes, any
 SOAPAction, authorisation keys longer than the schema's 64 characters, ``brincode`` *and*
 ``schoolkey`` together, children of the request in another order, an empty ``schooljaar``.
-Strict about everything else: no DOCTYPE, a size limit, SOAP 1.1 only, and the payload must
-validate against the official UWLR 2.2 schema once those quirks are put straight.
+Strict about everything else: no DOCTYPE (wherever it stands), UTF-8 or UTF-16 only, a size
+limit, SOAP 1.1 only, and the payload must validate against the official UWLR 2.2 schema once
+those quirks are put straight.
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ def parse_request(data: bytes, *, max_bytes: int) -> SoapRequest:
         envelope = parse_bytes(data, max_bytes=max_bytes)
     except (UnsafeXml, MalformedXml) as error:
         raise invalid(str(error)) from None
+    encoding = (envelope.getroottree().docinfo.encoding or "").upper()
+    if encoding.startswith(("UTF-32", "UCS-4", "ISO-10646-UCS-4")):
+        raise invalid(
+            f"the request is encoded in {encoding}; a SOAP message must be UTF-8 or UTF-16 "
+            "(WS-I Basic Profile R1012)"
+        )
     if envelope.tag == f"{{{SOAP12_NS}}}Envelope":
         raise UwlrFault(
             FaultCode.VERSION_MISMATCH, "UWLR uses SOAP 1.1; a SOAP 1.2 envelope is not accepted"
