@@ -115,6 +115,22 @@ class TestHostileInput:
         )
         assert message == "the autorisatie header is missing from the SOAP Header"
 
+    def test_an_unknown_mandatory_header_is_a_mustunderstand_fault(
+        self, deployment: Deployment
+    ) -> None:
+        header = (
+            f"<au:autorisatie><au:autorisatiesleutel>{KEY}</au:autorisatiesleutel>"
+            "<au:klantcode>DEMO-EA</au:klantcode><au:klantnaam>Demo</au:klantnaam>"
+            '</au:autorisatie><t:trace xmlns:t="urn:example:trace" SOAP-ENV:mustUnderstand="1"/>'
+        )
+        message = self._unchanged(
+            deployment, raw_request(deployment, header=header), "MustUnderstand"
+        )
+        assert message == (
+            "the SOAP header trace (namespace urn:example:trace) must be understood and is not; "
+            "Koppelvlak understands only the UWLR autorisatie header"
+        )
+
     def test_a_header_without_klantcode_is_autorisatieongeldig(
         self, deployment: Deployment
     ) -> None:

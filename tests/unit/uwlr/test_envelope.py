@@ -198,13 +198,66 @@ class TestRefusal:
         assert fault.code is FaultCode.ONGELDIG_BERICHT
         assert fault.detail.startswith("the message does not follow the UWLR 2.2 schema: ")
 
-    def test_a_bad_brin_fails_schema_validation(self) -> None:
+    def test_a_bad_brin_fails_schema_validation_with_the_pattern_intact(self) -> None:
         fault = fault_of(envelope(verzoek(PLAIN.replace("99XX", "99xx"))))
-        assert "brincode" in fault.detail
+        assert fault.detail == (
+            "the message does not follow the UWLR 2.2 schema: Element 'brincode': "
+            "[facet 'pattern'] The value '99xx' is not accepted by the pattern "
+            "'\\p{Nd}{2}\\p{Lu}{2}'."
+        )
 
     def test_two_messages_in_one_body_are_refused(self) -> None:
         fault = fault_of(envelope(verzoek(PLAIN) + verzoek(PLAIN)))
         assert fault.detail == "the SOAP Body must hold exactly one message, not 2"
+
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+def with_extra_header(entry: str) -> bytes:
+    header = (
+        "<aut:autorisatie><aut:autorisatiesleutel>k</aut:autorisatiesleutel>"
+        "<aut:klantcode>DEMO-EA</aut:klantcode><aut:klantnaam>Demo</aut:klantnaam>"
+        f"</aut:autorisatie>{entry}"
+    )
+    return envelope(verzoek(PLAIN), header=header)
+
+
+class TestMandatoryHeaders:
+    """SOAP 1.1 §4.2.3: a header for us marked mustUnderstand="1" that we do not know."""
+
+    def test_an_unknown_mandatory_header_is_a_mustunderstand_fault(self) -> None:
+        entry = f'<wsse:Security xmlns:wsse="{WSSE}" soapenv:mustUnderstand="1"/>'
+        with pytest.raises(UwlrFault) as caught:
+            parse_request(with_extra_header(entry), max_bytes=LIMIT)
+        assert caught.value.code is FaultCode.MUST_UNDERSTAND
+        assert caught.value.detail == (
+            f"the SOAP header Security (namespace {WSSE}) must be understood and is not; "
+            "Koppelvlak understands only the UWLR autorisatie header"
+        )
+
+    def test_an_unknown_optional_header_is_ignored(self) -> None:
+        entry = (
+            f'<wsse:Security xmlns:wsse="{WSSE}" soapenv:mustUnderstand="0"/>'
+            '<x:trace xmlns:x="urn:x"/>'
+        )
+        assert parse_request(with_extra_header(entry), max_bytes=LIMIT).autorisatie is not None
+
+    def test_a_mandatory_header_for_another_actor_is_not_ours_to_understand(self) -> None:
+        entry = (
+            f'<wsse:Security xmlns:wsse="{WSSE}" soapenv:mustUnderstand="1" '
+            'soapenv:actor="urn:some-proxy"/>'
+        )
+        assert parse_request(with_extra_header(entry), max_bytes=LIMIT).autorisatie is not None
+
+    def test_the_autorisatie_header_may_be_marked_mandatory(self) -> None:
+        header = (
+            '<aut:autorisatie soapenv:mustUnderstand="1"><aut:autorisatiesleutel>k'
+            "</aut:autorisatiesleutel><aut:klantcode>DEMO-EA</aut:klantcode>"
+            "<aut:klantnaam>Demo</aut:klantnaam></aut:autorisatie>"
+        )
+        request = parse_request(envelope(verzoek(PLAIN), header=header), max_bytes=LIMIT)
+        assert request.autorisatie is not None
 
 
 class TestResultsValidation:

@@ -48,7 +48,12 @@ _VERZOEK_ORDER = (
     "gegevenssetid",
     "laatstontvangengegevens",
 )
-_NAMESPACE_IN_MESSAGE = re.compile(r"\{[^}]*\}")
+# lxml writes qualified names as "{uri}local"; only a URI in braces is dropped, so schema
+# patterns such as \p{Nd}{2}\p{Lu}{2} reach the client intact.
+_NAMESPACE_IN_MESSAGE = re.compile(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^{}\s]*\}")
+# SOAP 1.1 §4.2.2: a header entry without an actor, or for the "next" one, is meant for us.
+_NEXT_ACTOR = "http://schemas.xmlsoap.org/soap/actor/next"
+_UNDERSTOOD_HEADERS = frozenset({f"{{{AUT_NS}}}autorisatie"})
 _SCORE_ERROR = re.compile(r"Element '(\{[^}]*\})?score'")
 
 
@@ -127,6 +132,8 @@ def parse_request(data: bytes, *, max_bytes: int) -> SoapRequest:
     if envelope.tag != f"{{{SOAP_NS}}}Envelope":
         raise invalid(f"expected a SOAP 1.1 Envelope, got {_local(envelope.tag)}")
     header = envelope.find(f"{{{SOAP_NS}}}Header")
+    if header is not None:
+        refuse_unknown_mandatory_headers(header)
     body = envelope.find(f"{{{SOAP_NS}}}Body")
     if body is None:
         raise invalid("the SOAP Envelope has no Body")
@@ -138,6 +145,23 @@ def parse_request(data: bytes, *, max_bytes: int) -> SoapRequest:
     if operation is None:
         raise invalid(_unknown_message(payload.tag))
     return SoapRequest(operation=operation, payload=payload, autorisatie=_autorisatie(header))
+
+
+def refuse_unknown_mandatory_headers(header: etree._Element) -> None:
+    """SOAP 1.1 §4.2.3: a header entry for us with ``mustUnderstand="1"`` we do not know."""
+    for entry in header:
+        if not isinstance(entry.tag, str) or entry.tag in _UNDERSTOOD_HEADERS:
+            continue
+        actor = entry.get(f"{{{SOAP_NS}}}actor")
+        if actor not in (None, _NEXT_ACTOR):
+            continue  # meant for another node on the path
+        if (entry.get(f"{{{SOAP_NS}}}mustUnderstand") or "").strip() in ("1", "true"):
+            namespace, local = _split(entry.tag)
+            raise UwlrFault(
+                FaultCode.MUST_UNDERSTAND,
+                f"the SOAP header {local} (namespace {namespace or '(none)'}) must be understood "
+                "and is not; Koppelvlak understands only the UWLR autorisatie header",
+            )
 
 
 def _unknown_message(tag: str) -> str:
