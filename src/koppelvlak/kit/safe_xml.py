@@ -43,7 +43,8 @@ def parser(*, remove_blank_text: bool = False) -> etree.XMLParser:
 def has_dtd(element: etree._Element) -> bool:
     """Whether the document this element belongs to declared a DOCTYPE (internal or external)."""
     docinfo = element.getroottree().docinfo
-    return bool(docinfo.doctype) or docinfo.internalDTD is not None
+    doctype = docinfo.doctype  # type: ignore[attr-defined]  # missing from lxml-stubs
+    return bool(doctype) or docinfo.internalDTD is not None
 
 
 def refuse_dtd(element: etree._Element) -> None:

@@ -39,7 +39,7 @@ from koppelvlak.providers import service as providers
 from koppelvlak.release import service as release_service
 from koppelvlak.release.values import Release, ReleasedSchool
 from koppelvlak.results import service as results
-from koppelvlak.results.errors import UnknownStudent
+from koppelvlak.results.errors import ScoreOutOfRange, UnknownStudent
 from koppelvlak.results.uwlr_xml import read_message
 
 log = logging.getLogger("koppelvlak.uwlr")
@@ -112,7 +112,10 @@ def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Conte
 
 def breng_leerresultaten(session: Session, request: SoapRequest, context: Context) -> bytes:
     payload = read_leerresultaten(request.payload, context.files)
-    message = read_message(payload)
+    try:
+        message = read_message(payload)
+    except ScoreOutOfRange as error:
+        raise UwlrFault(FaultCode.SCORE_ONGELDIG, error.detail) from None
     school = _requested_school(
         message.school.brin, message.school.location_code, message.school.schoolkey
     )

@@ -32,6 +32,7 @@ from koppelvlak.api.uwlr.schemas import (
     UwlrFiles,
 )
 from koppelvlak.kit.safe_xml import MalformedXml, UnsafeXml, parse_bytes
+from koppelvlak.kit.xsd_time import parse_datetime
 
 SUPPORTED_XSD_VERSIONS = ("2.1", "2.2", "2.2.1", "2.3")
 MAX_KEY_LENGTH = 1024  # the schema says 64; real keys are 88-character base64 strings
@@ -246,7 +247,7 @@ def read_verzoek(payload: etree._Element, files: UwlrFiles) -> LeerlinggegevensV
         schoolkey=schoolkey,
         xsd_version=version,
         dataset_id=texts.get("gegevenssetid"),
-        last_received=_datetime(last) if last else None,
+        last_received=parse_datetime(last, "laatstontvangengegevens") if last else None,
     )
 
 
@@ -267,10 +268,6 @@ def validate(element: etree._Element, files: UwlrFiles, schema_name: str) -> Non
     if any(_SCORE_ERROR.search(error.message) for error in errors):
         code = FaultCode.SCORE_ONGELDIG
     raise UwlrFault(code, f"the message does not follow the UWLR 2.2 schema: {message}")
-
-
-def _datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _split(tag: str) -> tuple[str | None, str]:

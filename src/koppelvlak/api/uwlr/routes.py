@@ -119,7 +119,11 @@ async def wsdl(request: Request) -> Response:
 @router.get(SCHEMAS_PATH + "/{name}", summary="An official UWLR schema the WSDL imports")
 async def schema(name: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    path = locate(runtime.settings.uwlr_dir).schema_file(name)
+    files = locate(runtime.settings.uwlr_dir)
+    try:
+        path = files.schema_file(name)
+    except OSError:  # e.g. a name longer than the file system allows: no such schema either
+        path = None
     if path is None:
         return Response("no such schema\n", status_code=404, media_type="text/plain")
     return Response(path.read_bytes(), media_type=CONTENT_TYPE)
