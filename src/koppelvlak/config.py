@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
     uwlr_dir: Path | None = None
+    uwlr_key_checks: int = Field(
+        default=2, ge=1, le=64, description="UWLR keys verified at once per process (argon2)"
+    )
+    uwlr_failures_per_address: str = Field(
+        default="20/10 minutes", description="Failed UWLR key checks per client address"
+    )
+    uwlr_failures_per_klantcode: str = Field(
+        default="10/10 minutes", description="Failed UWLR key checks per klantcode"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +63,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             raise ValueError("use the psycopg 3 driver: postgresql+psycopg://…")
+        return value
+
+    @field_validator("uwlr_failures_per_address", "uwlr_failures_per_klantcode")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate such as 10/10 minutes or 5/hour") from None
         return value
 
     @field_validator("log_level")

@@ -29,6 +29,7 @@ from koppelvlak.api.uwlr.envelope import (
     require_autorisatie,
 )
 from koppelvlak.api.uwlr.faults import ENVELOPE_PREFIX, FaultCode, UwlrFault
+from koppelvlak.api.uwlr.guard import KeyGuard
 from koppelvlak.api.uwlr.mapping import render_answer
 from koppelvlak.api.uwlr.schemas import LR_NS, SOAP_NS, UwlrFiles
 from koppelvlak.audit import service as audit
@@ -36,6 +37,7 @@ from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.schemas import ConnectionView
 from koppelvlak.providers import service as providers
+from koppelvlak.providers.schemas import UwlrPrincipal
 from koppelvlak.release import service as release_service
 from koppelvlak.release.values import Release, ReleasedSchool
 from koppelvlak.results import service as results
@@ -54,6 +56,8 @@ class Context:
     pseudonym_key: bytes
     digital_consent_age: int
     at: datetime
+    guard: KeyGuard | None = None  # None: key checks unbounded (in-process tests, scripts)
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Conte
     verzoek = read_verzoek(request.payload, context.files)
     school = _requested_school(verzoek.brin, verzoek.location_code, verzoek.schoolkey)
     connection = _open_connection(
-        session, require_autorisatie(request), school, verzoek.dataset_id, context.at
+        session, require_autorisatie(request), school, verzoek.dataset_id, context
     )
     release = _resolve(session, connection, context)
     answer = render_answer(
@@ -119,7 +123,7 @@ def breng_leerresultaten(session: Session, request: SoapRequest, context: Contex
     school = _requested_school(
         message.school.brin, message.school.location_code, message.school.schoolkey
     )
-    connection = _open_connection(session, require_autorisatie(request), school, None, context.at)
+    connection = _open_connection(session, require_autorisatie(request), school, None, context)
     release = _resolve(session, connection, context)
     try:
         stored = results.store_results(
@@ -180,9 +184,10 @@ def _open_connection(
     autorisatie: Autorisatie,
     school: SchoolRequest,
     dataset_id: str | None,
-    at: datetime,
+    context: Context,
 ) -> ConnectionView:
-    principal = providers.authenticate_uwlr(session, autorisatie.klantcode, autorisatie.key, at)
+    principal = _authenticate(session, autorisatie, context)
+    at = context.at
     if principal is None:
         raise UwlrFault(
             FaultCode.AUTORISATIE_ONGELDIG,
@@ -223,6 +228,23 @@ def _open_connection(
             f"the connection with school {school} is not active ({states}); no data is sent",
         )
     raise UwlrFault(FaultCode.AUTORISATIE_ONGELDIG, f"there is no connection with school {school}")
+
+
+def _authenticate(
+    session: Session, autorisatie: Autorisatie, context: Context
+) -> UwlrPrincipal | None:
+    """The key check, through the guard when there is one; a failure counts against the caller."""
+    if context.guard is None:
+        return providers.authenticate_uwlr(
+            session, autorisatie.klantcode, autorisatie.key, context.at
+        )
+    verifier = context.guard.verifier(context.client_address, autorisatie.klantcode)
+    principal = providers.authenticate_uwlr(
+        session, autorisatie.klantcode, autorisatie.key, context.at, verifier=verifier
+    )
+    if principal is None:
+        context.guard.record_failure(context.client_address, autorisatie.klantcode)
+    return principal
 
 
 def _resolve(session: Session, connection: ConnectionView, context: Context) -> Release:

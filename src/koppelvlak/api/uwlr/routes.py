@@ -15,6 +15,7 @@ from starlette.responses import Response
 from koppelvlak.api.uwlr import endpoint
 from koppelvlak.api.uwlr.envelope import parse_request
 from koppelvlak.api.uwlr.faults import CONTENT_TYPE, FaultCode, UwlrFault, fault_envelope, fault_for
+from koppelvlak.api.uwlr.guard import KeyGuard
 from koppelvlak.api.uwlr.schemas import (
     LEERLINGGEGEVENS_WSDL,
     LEERRESULTATEN_WSDL,
@@ -35,6 +36,8 @@ router = APIRouter(tags=["UWLR"])
 
 
 def mount_uwlr(app: FastAPI) -> None:
+    runtime: Runtime = app.state.runtime
+    app.state.uwlr_guard = KeyGuard.from_settings(runtime.settings)
     app.include_router(router)
 
 
@@ -55,7 +58,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _handle(runtime: Runtime, data: bytes) -> bytes:
+def _handle(runtime: Runtime, guard: KeyGuard, client_address: str, data: bytes) -> bytes:
     files = locate(runtime.settings.uwlr_dir)
     request = parse_request(data, max_bytes=runtime.settings.max_request_bytes)
     context = endpoint.Context(
@@ -63,6 +66,8 @@ def _handle(runtime: Runtime, data: bytes) -> bytes:
         pseudonym_key=runtime.secrets.pseudonym_key,
         digital_consent_age=runtime.settings.digital_consent_age,
         at=utcnow(),
+        guard=guard,
+        client_address=client_address,
     )
     with runtime.unit_of_work() as session:
         answer = endpoint.dispatch(session, request, context)
@@ -73,7 +78,9 @@ async def _soap(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
         data = await _read_capped(request, runtime.settings.max_request_bytes)
-        answer = await run_in_threadpool(_handle, runtime, data)
+        address = request.client.host if request.client else "unknown"
+        guard: KeyGuard = request.app.state.uwlr_guard
+        answer = await run_in_threadpool(_handle, runtime, guard, address, data)
     except Exception as error:
         fault = fault_for(error)
         log.info("UWLR fault %s: %s", fault.code.value, fault.detail)
