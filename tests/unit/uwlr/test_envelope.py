@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppelvlak.api.uwlr.envelope import Operation, parse_request, read_verzoek
+from koppelvlak.api.uwlr.envelope import GroupRef, Operation, parse_request, read_verzoek
 from koppelvlak.api.uwlr.faults import FaultCode, UwlrFault
 from tests.support.uwlr import FILES, leerresultaten_verzoek
 
@@ -43,6 +43,9 @@ PLAIN = (
     "<schooljaar>2024-2025</schooljaar><brincode>99XX</brincode>"
     "<dependancecode>00</dependancecode><xsdversie>2.2</xsdversie>"
 )
+
+
+GROEPEN = '<groepen><groep key="G-1"></groep><samengestelde_groep></samengestelde_groep></groepen>'
 
 
 def fault_of(data: bytes) -> UwlrFault:
@@ -103,6 +106,42 @@ class TestTolerance:
         request = parse_request(envelope(verzoek(children)), max_bytes=LIMIT)
         read = read_verzoek(request.payload, FILES)
         assert (read.brin, read.schoolkey) == ("99XX", "99XX")
+
+    @pytest.mark.parametrize(
+        ("message", "operation"),
+        [
+            ("structuur_verzoek", Operation.HAAL_STRUCTUUR),
+            ("leerlingen_verzoek", Operation.HAAL_LEERLINGEN),
+            ("leerkrachten_verzoek", Operation.HAAL_LEERKRACHTEN),
+        ],
+    )
+    def test_stepwise_requests_are_dispatched_by_their_root_element(
+        self, message: str, operation: Operation
+    ) -> None:
+        children = PLAIN if message == "structuur_verzoek" else PLAIN + GROEPEN
+        body = verzoek(children).replace("leerlinggegevens_verzoek", message)
+        request = parse_request(envelope(body), max_bytes=LIMIT)
+        assert request.operation is operation
+        read = read_verzoek(request.payload, FILES)
+        assert read.groups == (
+            ()
+            if message == "structuur_verzoek"
+            else (GroupRef("groep", "G-1"), GroupRef("samengestelde_groep", None))
+        )
+
+    def test_a_stepwise_student_request_without_groepen_fails_the_schema(self) -> None:
+        body = verzoek(PLAIN).replace("leerlinggegevens_verzoek", "leerlingen_verzoek")
+        fault = fault_of(envelope(body))
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail.startswith(
+            "the message does not follow the UWLR 2.2 schema: Element 'leerlingen_verzoek': "
+        )
+
+    def test_groepen_in_an_all_in_one_request_fails_the_schema(self) -> None:
+        fault = fault_of(envelope(verzoek(PLAIN + GROEPEN)))
+        assert fault.detail.startswith(
+            "the message does not follow the UWLR 2.2 schema: Element 'groepen': "
+        )
 
     def test_a_2_3_request_with_a_dataset_id_is_accepted(self) -> None:
         children = PLAIN.replace("2.2", "2.3") + "<gegevenssetid>Smalle-set-VO</gegevenssetid>"
@@ -176,12 +215,6 @@ class TestRefusal:
         assert fault.detail.startswith(
             "unknown message leerlinggegevens_verzoek in namespace "
             "http://www.edustandaard.nl/leerresultaten/1/leerlinggegevens; expected"
-        )
-
-    def test_stepwise_retrieval_is_named_as_not_offered(self) -> None:
-        body = verzoek(PLAIN).replace("leerlinggegevens_verzoek", "structuur_verzoek")
-        assert fault_of(envelope(body)).detail == (
-            "structuur_verzoek (stepwise retrieval) is not offered; use HaalLeerlinggegevens"
         )
 
     def test_a_header_without_a_key_is_autorisatieongeldig(self) -> None:

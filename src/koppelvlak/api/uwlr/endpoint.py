@@ -1,9 +1,12 @@
-"""The two UWLR operations, from a parsed SOAP request to the bytes to send.
+"""The UWLR operations, from a parsed SOAP request to the bytes to send.
 
-HaalLeerlinggegevens: validate → identify the client → the key must open the requested school
-→ the provider's connection with that school must be active → ``release.resolve`` → render →
-record the disclosure in the ledger (channel ``uwlr``). The caller commits, and only then sends:
-if the ledger cannot be written nothing leaves (DESIGN invariant 1).
+HaalLeerlinggegevens and the stepwise HaalStructuur / HaalLeerlingen / HaalLeerkrachten:
+validate → identify the client (``guard``: bounded key checks, lock-out) → the key must open
+the requested school → the provider's connection with that school must be active → the
+connection's release (``_release``, the one place every operation gets it from) → render →
+record the disclosure in the ledger (channel ``uwlr``, the operation as endpoint). The caller
+commits, and only then sends: if the ledger cannot be written nothing leaves (DESIGN
+invariant 1).
 
 BrengLeerresultaten: the same gate, then the results are stored under that connection, naming
 only students in its current release.
@@ -19,8 +22,10 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from koppelvlak.api.uwlr import stepwise
 from koppelvlak.api.uwlr.envelope import (
     Autorisatie,
+    LeerlinggegevensVerzoek,
     Operation,
     SoapRequest,
     invalid,
@@ -30,7 +35,7 @@ from koppelvlak.api.uwlr.envelope import (
 )
 from koppelvlak.api.uwlr.faults import ENVELOPE_PREFIX, FaultCode, UwlrFault
 from koppelvlak.api.uwlr.guard import KeyGuard
-from koppelvlak.api.uwlr.mapping import render_answer
+from koppelvlak.api.uwlr.mapping import Answer, render_answer
 from koppelvlak.api.uwlr.schemas import LR_NS, SOAP_NS, UwlrFiles
 from koppelvlak.audit import service as audit
 from koppelvlak.audit.values import Channel, Disclosure
@@ -70,25 +75,22 @@ class SchoolRequest:
 
 
 def dispatch(session: Session, request: SoapRequest, context: Context) -> bytes:
-    if request.operation is Operation.HAAL_LEERLINGGEGEVENS:
-        return haal_leerlinggegevens(session, request, context)
-    return breng_leerresultaten(session, request, context)
+    if request.operation is Operation.BRENG_LEERRESULTATEN:
+        return breng_leerresultaten(session, request, context)
+    return haal(session, request, context)
 
 
-def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Context) -> bytes:
+def haal(session: Session, request: SoapRequest, context: Context) -> bytes:
+    """HaalLeerlinggegevens and the three stepwise operations: one gate, one release, one
+    ledger entry per answer."""
     verzoek = read_verzoek(request.payload, context.files)
     school = _requested_school(verzoek.brin, verzoek.location_code, verzoek.schoolkey)
     connection = _open_connection(
         session, require_autorisatie(request), school, verzoek.dataset_id, context
     )
-    release = _resolve(session, connection, context)
-    answer = render_answer(
-        release,
-        _released_school(release, school),
-        profile=connection.uwlr_profile,
-        xsd_version=verzoek.xsd_version,
-        last_received=verzoek.last_received,
-        school_year=verzoek.school_year,
+    release = _release(session, connection, context)
+    answer = _render(
+        request.operation, release, _released_school(release, school), verzoek, connection
     )
     audit.record(
         session,
@@ -97,7 +99,7 @@ def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Conte
             provider_id=release.provider_id,
             connection_id=release.connection_id,
             channel=Channel.UWLR,
-            endpoint=Operation.HAAL_LEERLINGGEGEVENS.value,
+            endpoint=request.operation.value,
             query=verzoek.describe(),
             attribute_ids=answer.attribute_ids,
             person_ids=answer.person_ids,
@@ -106,12 +108,55 @@ def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Conte
     )
     log.info(
         "UWLR %s for connection %s: %s, %d people",
-        Operation.HAAL_LEERLINGGEGEVENS.value,
+        request.operation.value,
         release.connection_id,
         answer.outcome,
         len(answer.person_ids),
     )
     return answer.envelope
+
+
+def _render(
+    operation: Operation,
+    release: Release,
+    school: ReleasedSchool,
+    verzoek: LeerlinggegevensVerzoek,
+    connection: ConnectionView,
+) -> Answer:
+    profile = connection.uwlr_profile
+    version, since, year = verzoek.xsd_version, verzoek.last_received, verzoek.school_year
+    if operation is Operation.HAAL_STRUCTUUR:
+        return stepwise.render_structuur(
+            release,
+            school,
+            profile=profile,
+            xsd_version=version,
+            last_received=since,
+            school_year=year,
+        )
+    if operation in (Operation.HAAL_LEERLINGEN, Operation.HAAL_LEERKRACHTEN):
+        render = (
+            stepwise.render_leerlingen
+            if operation is Operation.HAAL_LEERLINGEN
+            else stepwise.render_leerkrachten
+        )
+        return render(
+            release,
+            school,
+            verzoek.groups,
+            profile=profile,
+            xsd_version=version,
+            last_received=since,
+            school_year=year,
+        )
+    return render_answer(
+        release,
+        school,
+        profile=profile,
+        xsd_version=version,
+        last_received=since,
+        school_year=year,
+    )
 
 
 def breng_leerresultaten(session: Session, request: SoapRequest, context: Context) -> bytes:
@@ -124,7 +169,7 @@ def breng_leerresultaten(session: Session, request: SoapRequest, context: Contex
         message.school.brin, message.school.location_code, message.school.schoolkey
     )
     connection = _open_connection(session, require_autorisatie(request), school, None, context)
-    release = _resolve(session, connection, context)
+    release = _release(session, connection, context)
     try:
         stored = results.store_results(
             session,
@@ -247,7 +292,8 @@ def _authenticate(
     return principal
 
 
-def _resolve(session: Session, connection: ConnectionView, context: Context) -> Release:
+def _release(session: Session, connection: ConnectionView, context: Context) -> Release:
+    """The one place every operation obtains the connection's release from."""
     return release_service.resolve(
         session,
         connection.connection_id,

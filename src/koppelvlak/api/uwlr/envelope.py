@@ -48,6 +48,7 @@ _VERZOEK_ORDER = (
     "xsdversie",
     "gegevenssetid",
     "laatstontvangengegevens",
+    "groepen",  # stepwise leerlingen_verzoek / leerkrachten_verzoek only; the schema decides
 )
 # lxml writes qualified names as "{uri}local"; only a URI in braces is dropped, so schema
 # patterns such as \p{Nd}{2}\p{Lu}{2} reach the client intact.
@@ -60,14 +61,27 @@ _SCORE_ERROR = re.compile(r"Element '(\{[^}]*\})?score'")
 
 class Operation(StrEnum):
     HAAL_LEERLINGGEGEVENS = "HaalLeerlinggegevens"
+    HAAL_STRUCTUUR = "HaalStructuur"  # stepwise ("getrapt"): school and groups
+    HAAL_LEERLINGEN = "HaalLeerlingen"  # stepwise: the students of the groups asked for
+    HAAL_LEERKRACHTEN = "HaalLeerkrachten"  # stepwise: the teachers of the groups asked for
     BRENG_LEERRESULTATEN = "BrengLeerresultaten"
 
 
 _OPERATIONS = {
     f"{{{LG_NS}}}leerlinggegevens_verzoek": Operation.HAAL_LEERLINGGEGEVENS,
+    f"{{{LG_NS}}}structuur_verzoek": Operation.HAAL_STRUCTUUR,
+    f"{{{LG_NS}}}leerlingen_verzoek": Operation.HAAL_LEERLINGEN,
+    f"{{{LG_NS}}}leerkrachten_verzoek": Operation.HAAL_LEERKRACHTEN,
     f"{{{LR_NS}}}leerresultaten_verzoek": Operation.BRENG_LEERRESULTATEN,
 }
-_STEPWISE = {"structuur_verzoek", "leerlingen_verzoek", "leerkrachten_verzoek"}
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """One entry of a stepwise request's ``groepen``: a group by key, or (no key) "no group"."""
+
+    kind: str  # groep | samengestelde_groep
+    key: str | None
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,7 @@ class LeerlinggegevensVerzoek:
     xsd_version: str
     dataset_id: str | None
     last_received: datetime | None
+    groups: tuple[GroupRef, ...] = ()  # stepwise leerlingen/leerkrachten requests only
 
     def describe(self) -> str:
         """A one-line summary for the ledger: no credentials, no personal data."""
@@ -107,6 +122,9 @@ class LeerlinggegevensVerzoek:
             parts.append(f"gegevenssetid={self.dataset_id}")
         if self.last_received:
             parts.append(f"laatstontvangengegevens={self.last_received.isoformat()}")
+        if self.groups:
+            asked = ",".join(f"{g.kind}:{g.key or '(none)'}" for g in self.groups)
+            parts.append(f"groepen={asked}")
         return " ".join(parts)
 
 
@@ -167,11 +185,10 @@ def refuse_unknown_mandatory_headers(header: etree._Element) -> None:
 
 def _unknown_message(tag: str) -> str:
     namespace, local = _split(tag)
-    if namespace == LG_NS and local in _STEPWISE:
-        return f"{local} (stepwise retrieval) is not offered; use HaalLeerlinggegevens"
     return (
         f"unknown message {local} in namespace {namespace or '(none)'}; expected "
-        f"leerlinggegevens_verzoek ({LG_NS}) or leerresultaten_verzoek ({LR_NS})"
+        f"leerlinggegevens_verzoek, structuur_verzoek, leerlingen_verzoek or "
+        f"leerkrachten_verzoek ({LG_NS}), or leerresultaten_verzoek ({LR_NS})"
     )
 
 
@@ -207,7 +224,11 @@ def require_autorisatie(request: SoapRequest) -> Autorisatie:
 
 
 def read_verzoek(payload: etree._Element, files: UwlrFiles) -> LeerlinggegevensVerzoek:
-    """Put the tolerated quirks straight, validate against the official schema, then read."""
+    """Put the tolerated quirks straight, validate against the official schema, then read.
+
+    Serves ``leerlinggegevens_verzoek`` and the three stepwise requests alike: they share the
+    basic group of elements, and ``leerlingen_verzoek``/``leerkrachten_verzoek`` add ``groepen``.
+    """
     by_name: dict[str, list[etree._Element]] = {}
     strays: list[etree._Element] = []
     for child in payload:
@@ -248,7 +269,16 @@ def read_verzoek(payload: etree._Element, files: UwlrFiles) -> LeerlinggegevensV
         xsd_version=version,
         dataset_id=texts.get("gegevenssetid"),
         last_received=parse_datetime(last, "laatstontvangengegevens") if last else None,
+        groups=tuple(_group_refs(by_name.get("groepen", []))),
     )
+
+
+def _group_refs(groepen: list[etree._Element]) -> Iterable[GroupRef]:
+    for container in groepen:
+        for child in container:
+            if isinstance(child.tag, str):
+                key = (child.get("key") or "").strip() or None
+                yield GroupRef(kind=_local(child.tag), key=key)
 
 
 def read_leerresultaten(payload: etree._Element, files: UwlrFiles) -> etree._Element:

@@ -230,13 +230,14 @@ class Renderer:
                 self._person(out, "leerkracht", member, "staff.", plan)
             out.append("</leerkrachten>")
 
-    def class_group_of(self, person: ReleasedPerson) -> str | None:
-        """The pseudonym of the one stamgroep a student is sent with, if any."""
-        for pseudonym in person.group_pseudonyms:
-            group = self.groups.get(pseudonym)
-            if group is not None and group.kind == CLASS_GROUP:
-                return pseudonym
-        return None
+    def class_groups_of(self, person: ReleasedPerson) -> list[str]:
+        """The stamgroepen (by pseudonym) among the rendered groups; a student is sent with
+        the first only."""
+        return [
+            p
+            for p in person.group_pseudonyms
+            if p in self.groups and self.groups[p].kind == CLASS_GROUP
+        ]
 
     def composites_of(self, person: ReleasedPerson) -> list[str]:
         return [
