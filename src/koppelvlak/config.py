@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
     uwlr_dir: Path | None = None
+    uwlr_key_checks: int = Field(
+        default=2, ge=1, le=64, description="UWLR keys verified at once per process (argon2)"
+    )
+    uwlr_failures_per_address: str = Field(
+        default="20/10 minutes", description="Failed UWLR key checks per client address"
+    )
+    uwlr_failures_per_klantcode: str = Field(
+        default="10/10 minutes", description="Failed UWLR key checks per klantcode"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -81,6 +90,17 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not have a query or fragment")
         return value.rstrip("/")
+
+    @field_validator("uwlr_failures_per_address", "uwlr_failures_per_klantcode")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate such as 10/10 minutes or 5/hour") from None
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -93,6 +93,12 @@ def _connect(
     return provider.id, connection.id
 
 
+@pytest.fixture(scope="module")
+def server_settings() -> dict[str, str]:
+    """Extra KOPPELVLAK_* settings for the server; a test module overrides this to tune it."""
+    return {}
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -100,10 +106,11 @@ def deployment(
     request: pytest.FixtureRequest,
     fresh_database_url: Callable[[str], str],
     tmp_path_factory: pytest.TempPathFactory,
+    server_settings: dict[str, str],
 ) -> Iterator[Deployment]:
     url = fresh_database_url(request.param)
     workdir = tmp_path_factory.mktemp("uwlr")
-    env = koppelvlak_env(url, workdir, KOPPELVLAK_UWLR_DIR=str(UWLR_DIR))
+    env = koppelvlak_env(url, workdir, KOPPELVLAK_UWLR_DIR=str(UWLR_DIR), **server_settings)
     made = run_cli("demo", "--students", "60", "--json", env=env)
     assert made.returncode == 0, made.stderr
     document = json.loads(made.stdout)

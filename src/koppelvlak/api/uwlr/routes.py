@@ -15,6 +15,7 @@ from starlette.responses import Response
 from koppelvlak.api.uwlr import endpoint
 from koppelvlak.api.uwlr.envelope import parse_request
 from koppelvlak.api.uwlr.faults import CONTENT_TYPE, FaultCode, UwlrFault, fault_envelope, fault_for
+from koppelvlak.api.uwlr.guard import KeyGuard
 from koppelvlak.api.uwlr.schemas import (
     LEERLINGGEGEVENS_WSDL,
     LEERRESULTATEN_WSDL,
@@ -36,6 +37,8 @@ router = APIRouter(tags=["UWLR"])
 
 
 def mount_uwlr(app: FastAPI) -> None:
+    runtime: Runtime = app.state.runtime
+    app.state.uwlr_guard = KeyGuard.from_settings(runtime.settings)
     app.include_router(router)
 
 
@@ -56,7 +59,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _handle(runtime: Runtime, data: bytes) -> bytes:
+def _handle(runtime: Runtime, guard: KeyGuard, client_address: str, data: bytes) -> bytes:
     files = locate(runtime.settings.uwlr_dir)
     request = parse_request(data, max_bytes=runtime.settings.max_request_bytes)
     context = endpoint.Context(
@@ -64,6 +67,8 @@ def _handle(runtime: Runtime, data: bytes) -> bytes:
         pseudonym_key=runtime.secrets.pseudonym_key,
         digital_consent_age=runtime.settings.digital_consent_age,
         at=utcnow(),
+        guard=guard,
+        client_address=client_address,
     )
     # Reading and writing apart (ADR 0004): the answer is built in a unit that only reads, and
     # its ledger entry is appended in a short one that takes the write lock up front.
@@ -79,7 +84,9 @@ async def _soap(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
         data = await _read_capped(request, runtime.settings.max_request_bytes)
-        answer = await run_in_threadpool(_handle, runtime, data)
+        address = request.client.host if request.client else "unknown"
+        guard: KeyGuard = request.app.state.uwlr_guard
+        answer = await run_in_threadpool(_handle, runtime, guard, address, data)
     except Exception as error:
         fault = fault_for(error)
         log.info("UWLR fault %s: %s", fault.code.value, fault.detail)
@@ -126,7 +133,11 @@ async def wsdl(request: Request) -> Response:
 @router.get(SCHEMAS_PATH + "/{name}", summary="An official UWLR schema the WSDL imports")
 async def schema(name: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    path = locate(runtime.settings.uwlr_dir).schema_file(name)
+    files = locate(runtime.settings.uwlr_dir)
+    try:
+        path = files.schema_file(name)
+    except OSError:  # e.g. a name longer than the file system allows: no such schema either
+        path = None
     if path is None:
         return Response("no such schema\n", status_code=404, media_type="text/plain")
     return Response(path.read_bytes(), media_type=CONTENT_TYPE)

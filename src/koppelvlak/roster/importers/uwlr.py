@@ -2,9 +2,10 @@
 
 Memory stays flat for a 50,000-student file: lxml ``iterparse`` hands over one record at a time
 and each is cleared once read. Prefixes never matter (elements are matched by namespace URI and
-local name). Security first: the head is checked for a DOCTYPE and for UTF-16 without a byte-order
-mark before the parser sees a byte; the parser itself never loads a DTD, expands an entity or
-touches the network, and keeps libxml2's default limits.
+local name). Security first: the head is checked for UTF-16 without a byte-order mark, and the
+prolog is parsed up to the root element to refuse any DOCTYPE, whatever stands before it and in
+whatever encoding, before the real parse starts; the parser never loads a DTD, expands an
+entity or touches the network, and keeps libxml2's default limits.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def parse_uwlr_stream(
     head = stream.read(HEAD_BYTES)
     check_head(head, source)
     stream.seek(0)
+    refuse_dtd(stream, source)
     parser = UwlrParser(source, today)
     events = safe_xml.iterparse(_Counting(stream, progress), events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
     try:
@@ -104,8 +106,11 @@ def check_head(head: bytes, source: str) -> None:
             "with a byte-order mark",
             location=at(source, 1),
         )
+
+
+def refuse_dtd(stream: IO[bytes], source: str) -> None:
     try:
-        safe_xml.refuse_doctype(head)
+        safe_xml.refuse_dtd_in_stream(stream)
     except safe_xml.UnsafeXml:
         raise ImportFailed(
             "a DOCTYPE or entity declaration is not allowed; expected plain UWLR XML without one",
