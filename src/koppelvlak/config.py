@@ -41,6 +41,29 @@ class Settings(BaseSettings):
     access_token_seconds: int = Field(default=900, ge=30, le=86_400)
     max_request_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit: str = "600/minute"
+    failed_attempts_per_address: str = Field(
+        default="30 per 10 minutes",
+        description="Failed credential checks one client address may make before a lock-out",
+    )
+    failed_attempts_per_credential: str = Field(
+        default="10 per 10 minutes",
+        description="Failed checks of one client id or admin token before it is locked out",
+    )
+    applications_per_address: str = Field(
+        default="5/hour", description="Onboarding applications one client address may send"
+    )
+    max_header_bytes: int = Field(
+        default=32_768,
+        ge=4_096,
+        le=1_048_576,
+        description="Largest request line plus headers; a larger request is refused unread",
+    )
+    client_assertion_max_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=3600,
+        description="Longest accepted private_key_jwt lifetime, from iat (or now) to exp",
+    )
     release_cache_seconds: float = Field(
         default=0, ge=0, le=300, description="Reuse a resolved release this long (0: never)"
     )
@@ -54,6 +77,22 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             raise ValueError("use the psycopg 3 driver: postgresql+psycopg://…")
+        return value
+
+    @field_validator(
+        "rate_limit",
+        "failed_attempts_per_address",
+        "failed_attempts_per_credential",
+        "applications_per_address",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate such as '10 per 10 minutes' or '600/minute'") from None
         return value
 
     @field_validator("log_level")

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from koppelvlak.providers import repository
+from koppelvlak.providers.assertions import use_client_assertion
 from koppelvlak.providers.credentials import (
     authenticate_client,
     authenticate_uwlr,
@@ -68,6 +69,7 @@ __all__ = [
     "revoke_uwlr_key",
     "rotate_secret",
     "set_public_key",
+    "use_client_assertion",
 ]
 
 _KVK = re.compile(r"^\d{8}$")
