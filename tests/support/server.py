@@ -47,15 +47,23 @@ def run_cli(
 
 @contextmanager
 def running_server(
-    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 30
+    env: dict[str, str],
+    *,
+    ready_path: str = "/healthz",
+    timeout: float = 30,
+    log_file: Path | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it afterwards, whatever happened.
 
-    The server writes to a temporary file, never to a pipe nobody drains: a chatty server
-    would otherwise fill the pipe and stall.
+    The server writes to a temporary file (or ``log_file``, for tests that read the log), never
+    to a pipe nobody drains: a chatty server would otherwise fill the pipe and stall.
     """
     port = free_port()
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  (closed in finally)
+    log = (
+        log_file.open("w+", encoding="utf-8")
+        if log_file is not None
+        else tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  (closed in finally)
+    )
     process = subprocess.Popen(
         [
             sys.executable,
