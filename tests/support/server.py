@@ -50,13 +50,15 @@ def running_server(
     env: dict[str, str],
     *,
     ready_path: str = "/healthz",
-    timeout: float = 30,
+    timeout: float = 120,
     log_file: Path | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it afterwards, whatever happened.
 
     The server writes to a temporary file (or ``log_file``, for tests that read the log), never
-    to a pipe nobody drains: a chatty server would otherwise fill the pipe and stall.
+    to a pipe nobody drains: a chatty server would otherwise fill the pipe and stall. The
+    generous start-up timeout is for a shared, overloaded test machine (a start took 35 s at a
+    load of 30 on 2 cores); a healthy server answers in about two seconds.
     """
     port = free_port()
     log = (
