@@ -1,6 +1,7 @@
 """A normal provider's pages while four callers guess secrets at ``/oauth/token``.
 
     .venv/bin/python bench/bench_guessers.py --students 200 --runs 3 --seconds 5
+    .venv/bin/python bench/bench_guessers.py --students 200 --runs 3 --seconds 5 --no-lockout
 
 Builds a demo board (SQLite), starts ``koppelvlak serve``, fetches a token for one provider and
 reads ``users`` pages of 100 with one client, first alone, then with four threads sending wrong
@@ -35,7 +36,9 @@ def pages(base: str, token: str, seconds: float) -> float:
     """Median latency (ms) of one client reading pages for ``seconds``."""
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120
+    ) as client:
         while time.perf_counter() < stop:
             began = time.perf_counter()
             assert client.get(USERS).status_code == 200
@@ -46,7 +49,7 @@ def pages(base: str, token: str, seconds: float) -> float:
 def guess(
     base: str, client_id: str, stop: threading.Event, answers: collections.Counter[int]
 ) -> None:
-    with httpx.Client(base_url=base) as client:
+    with httpx.Client(base_url=base, timeout=120) as client:
         while not stop.is_set():
             answer = client.post(
                 "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, "guess")
@@ -59,14 +62,24 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument(
+        "--no-lockout", action="store_true", help="limits so high that no lock-out happens"
+    )
     args = parser.parse_args()
     alone, guessed = [], []
     answers: collections.Counter[int] = collections.Counter()
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as work:
             workdir = Path(work)
+            unlimited = {
+                "KOPPELVLAK_FAILED_ATTEMPTS_PER_ADDRESS": "1000000/minute",
+                "KOPPELVLAK_FAILED_ATTEMPTS_PER_CREDENTIAL": "1000000/minute",
+            }
             env = koppelvlak_env(
-                f"sqlite:///{workdir / 'b.db'}", workdir, KOPPELVLAK_LOG_LEVEL="warning"
+                f"sqlite:///{workdir / 'b.db'}",
+                workdir,
+                KOPPELVLAK_LOG_LEVEL="warning",
+                **(unlimited if args.no_lockout else {}),
             )
             built = run_cli("demo", "--students", str(args.students), "--json", env=env)
             providers = json.loads(built.stdout)["providers"]
@@ -76,6 +89,7 @@ def main() -> None:
                     base + "/oauth/token",
                     data={"grant_type": "client_credentials"},
                     auth=(first["client_id"], first["client_secret"]),
+                    timeout=120,
                 ).json()["access_token"]
                 alone.append(pages(base, token, args.seconds))
                 stop = threading.Event()
