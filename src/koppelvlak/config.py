@@ -48,6 +48,29 @@ class Settings(BaseSettings):
     access_token_seconds: int = Field(default=900, ge=30, le=86_400)
     max_request_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit: str = "600/minute"
+    failed_attempts_per_address: str = Field(
+        default="30 per 10 minutes",
+        description="Failed credential checks one client address may make before a lock-out",
+    )
+    failed_attempts_per_credential: str = Field(
+        default="10 per 10 minutes",
+        description="Failed checks of one client id or admin token before it is locked out",
+    )
+    applications_per_address: str = Field(
+        default="5/hour", description="Onboarding applications one client address may send"
+    )
+    max_header_bytes: int = Field(
+        default=32_768,
+        ge=4_096,
+        le=1_048_576,
+        description="Largest request line plus headers; a larger request is refused unread",
+    )
+    client_assertion_max_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=3600,
+        description="Longest accepted private_key_jwt lifetime, from iat (or now) to exp",
+    )
     tobedeleted_days: int = Field(
         default=30,
         ge=1,
@@ -91,7 +114,14 @@ class Settings(BaseSettings):
             raise ValueError("must not have a query or fragment")
         return value.rstrip("/")
 
-    @field_validator("uwlr_failures_per_address", "uwlr_failures_per_klantcode")
+    @field_validator(
+        "rate_limit",
+        "failed_attempts_per_address",
+        "failed_attempts_per_credential",
+        "applications_per_address",
+        "uwlr_failures_per_address",
+        "uwlr_failures_per_klantcode",
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse
@@ -99,7 +129,7 @@ class Settings(BaseSettings):
         try:
             parse(value)
         except ValueError:
-            raise ValueError("must be a rate such as 10/10 minutes or 5/hour") from None
+            raise ValueError("must be a rate such as '10 per 10 minutes' or '600/minute'") from None
         return value
 
     @field_validator("log_level")

@@ -101,7 +101,12 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite or PostgreSQL with the pragmas and pool settings we rely on."""
+    """An engine for SQLite or PostgreSQL with the pragmas and pool settings we rely on.
+
+    Bound parameters are hidden from SQL errors: they are student ids, keys, scores and XML,
+    and an error ends up in a log.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)

@@ -44,7 +44,13 @@ def api(
 ) -> Iterator[Api]:
     """One committed database per module and kind; each test makes its own board and provider."""
     key_file = tmp_path_factory.mktemp("keys") / "k.json"
-    settings = Settings(database_url=fresh_database_url(request.param), key_file=key_file)
+    settings = Settings(
+        database_url=fresh_database_url(request.param),
+        key_file=key_file,
+        # Every test of a module applies from the same test address; the cap on applications
+        # per address has its own tests (tests/api/test_ratelimit.py).
+        applications_per_address="10000/hour",
+    )
     runtime = Runtime.from_settings(settings)
     with TestClient(create_app(runtime)) as client:
         yield Api(client, runtime)

@@ -132,6 +132,15 @@ def build(app: FastAPI) -> dict[str, Any]:
                     "description": "Too many requests",
                     "content": _PROBLEM,
                 }
+            if path.startswith(("/onboarding/", "/admin/api/")):
+                operation["responses"]["413"] = {
+                    "description": "Body too large",
+                    "content": _PROBLEM,
+                }
+                operation["responses"]["429"] = {
+                    "description": "Too many failed attempts or applications",
+                    "content": _PROBLEM,
+                }
             if path == "/readyz":
                 operation["responses"]["503"] = {"description": "Not ready", "content": _PROBLEM}
     components = document.setdefault("components", {})

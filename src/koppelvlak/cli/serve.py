@@ -24,6 +24,7 @@ def serve(
     import uvicorn
 
     from koppelvlak.db import check_database, current_revision, head_revision, upgrade
+    from koppelvlak.kit.log_policy import server_log_config
     from koppelvlak.runtime import Runtime
 
     runtime = Runtime.from_settings()
@@ -49,6 +50,14 @@ def serve(
         workers=workers,
         log_level=runtime.settings.log_level,
         proxy_headers=True,
+        # Logs without personal data: no uvicorn access line (it prints full URLs), exceptions
+        # without their messages (kit/log_policy.py).
+        access_log=False,
+        log_config=server_log_config(runtime.settings.log_level),
+        # Bounded request heads: h11 refuses a request line plus headers over the limit before
+        # holding it in memory (httptools buffers any size).
+        http="h11",
+        h11_max_incomplete_event_size=runtime.settings.max_header_bytes,
     )
 
 

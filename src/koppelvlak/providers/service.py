@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.kit import changes
 from koppelvlak.providers import repository
+from koppelvlak.providers.assertions import use_client_assertion
 from koppelvlak.providers.credentials import (
     authenticate_client,
     authenticate_uwlr,
@@ -69,6 +70,7 @@ __all__ = [
     "revoke_uwlr_key",
     "rotate_secret",
     "set_public_key",
+    "use_client_assertion",
 ]
 
 _KVK = re.compile(r"^\d{8}$")

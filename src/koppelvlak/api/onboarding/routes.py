@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from koppelvlak.api.admin.auth import SessionDep
-from koppelvlak.api.onboarding.auth import ProviderDep
+from koppelvlak.api.onboarding.auth import ProviderDep, application_allowance
 from koppelvlak.api.onboarding.schemas import AppBody, ApplicationBody, DatasetBody, LicenceBody
 from koppelvlak.connections import flows, scope
 from koppelvlak.connections import service as connections
@@ -48,7 +48,12 @@ def _own_app(work: SessionDep, who: ProviderDep, app_id: uuid.UUID) -> None:
         raise AppNotFound(f"no app with id {app_id}")
 
 
-@router.post("/applications", status_code=201, summary="Apply for accreditation")
+@router.post(
+    "/applications",
+    status_code=201,
+    summary="Apply for accreditation",
+    dependencies=[Depends(application_allowance)],
+)
 def apply(body: ApplicationBody, work: SessionDep) -> dict[str, Any]:
     now = utcnow()
     provider = providers.apply(work, Application(**body.model_dump()), now)
