@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import utcnow
-from koppelvlak.roster import repository
+from koppelvlak.roster import repository, sync_state
 from koppelvlak.roster.importers.snapshot import SchoolSnapshot, Snapshot
 from koppelvlak.roster.models import (
     ChangeKind,
@@ -167,9 +167,31 @@ def sync_school(
     guardians: dict[str, str],
     changes: Changes,
     today: date,
-) -> None:
+) -> uuid.UUID:
+    """Sync one school; return its id. An unchanged school is skipped (``sync_state``)."""
     school_id = _school_row(session, school, board_id, changes)
     year_id = _school_year(session, school, board_id)
+    if school.fingerprint is not None:
+        before = sync_state.current(session, school_id, board_id, school.fingerprint)
+        if before == sync_state.stored(session, school_id):
+            return school_id
+    _sync_rows(session, school, school_id, year_id, board_id, guardians, changes, today)
+    if school.fingerprint is not None:
+        after = sync_state.current(session, school_id, board_id, school.fingerprint)
+        sync_state.store(session, school_id, after)
+    return school_id
+
+
+def _sync_rows(
+    session: Session,
+    school: SchoolSnapshot,
+    school_id: uuid.UUID,
+    year_id: uuid.UUID | None,
+    board_id: uuid.UUID,
+    guardians: dict[str, str],
+    changes: Changes,
+    today: date,
+) -> None:
     scope = {"board_id": board_id.hex, "school_id": school_id.hex}
     ident = (board_id, school.brin, school.location_code)
     groups_t, students_t, staff_t = table_of(Group), table_of(Student), table_of(Staff)

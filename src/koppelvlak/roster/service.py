@@ -21,12 +21,40 @@ from koppelvlak.roster import repository
 from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.snapshot import Snapshot
-from koppelvlak.roster.models import Board, ImportOutcome, ImportRun
+from koppelvlak.roster.models import Board, EntityKind, ImportOutcome, ImportRun
 from koppelvlak.roster.school_sync import sync_guardians, sync_school
 from koppelvlak.roster.sync import Changes
 
 KINDS = ("school", "group", "student", "staff", "guardian", "membership")
 MAX_WARNINGS_KEPT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedChanges:
+    """Who and what one import changed in one school, as internal ids.
+
+    A person or group is listed when its own row was added, changed or removed, or when one of
+    its links was (a student who joins a group lists both the student and the group; a changed
+    guardianship lists the student and the guardian). This is exactly what a kept release has
+    to refresh after the import; a school the sync skipped as unchanged lists nothing.
+    """
+
+    school_id: uuid.UUID
+    school_changed: bool
+    student_ids: frozenset[uuid.UUID]
+    staff_ids: frozenset[uuid.UUID]
+    group_ids: frozenset[uuid.UUID]
+    guardian_ids: frozenset[uuid.UUID]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.school_changed
+            or self.student_ids
+            or self.staff_ids
+            or self.group_ids
+            or self.guardian_ids
+        )
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,8 @@ class ImportReport:
     board_id: uuid.UUID | None
     counts: dict[str, dict[str, int]]
     warnings: tuple[str, ...]
+    synced: tuple[SyncedChanges, ...] = ()  # one per school in the snapshot, in its order
+    guardian_ids: frozenset[uuid.UUID] = frozenset()  # board-wide guardians that changed
 
 
 def resolve_board(session: Session, code: str | None, snapshot: Snapshot) -> uuid.UUID:
@@ -91,12 +121,15 @@ def apply_snapshot(
     stamp = Writer(session).stamp(now)
     changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
     guardians = sync_guardians(session, snapshot, board_id, changes)
+    guardian_ids = _ids(changes.take(), EntityKind.GUARDIAN)
+    synced = []
     for school in snapshot.schools:
         if progress is not None:
             progress(f"{school.brin}{school.location_code}")
-        sync_school(
+        school_id = sync_school(
             session, school, board_id=board_id, guardians=guardians, changes=changes, today=today
         )
+        synced.append(_synced(school_id, changes.take()))
     changes.flush(session)
     counts = _counts(changes, repository.live_totals(session, board_id))
     session.execute(
@@ -108,7 +141,7 @@ def apply_snapshot(
             warnings=list(snapshot.warnings[:MAX_WARNINGS_KEPT]),
         )
     )
-    return ImportReport(run_id, board_id, counts, snapshot.warnings)
+    return ImportReport(run_id, board_id, counts, snapshot.warnings, tuple(synced), guardian_ids)
 
 
 def last_successful_run(session: Session, source_kind: str, source: str) -> datetime | None:
@@ -154,6 +187,21 @@ def record_refused(
         )
     )
     return run_id
+
+
+def _ids(touched: dict[EntityKind, set[str]], kind: EntityKind) -> frozenset[uuid.UUID]:
+    return frozenset(uuid.UUID(hex=value) for value in touched.get(kind, ()))
+
+
+def _synced(school_id: uuid.UUID, touched: dict[EntityKind, set[str]]) -> SyncedChanges:
+    return SyncedChanges(
+        school_id=school_id,
+        school_changed=EntityKind.SCHOOL in touched,
+        student_ids=_ids(touched, EntityKind.STUDENT),
+        staff_ids=_ids(touched, EntityKind.STAFF),
+        group_ids=_ids(touched, EntityKind.GROUP),
+        guardian_ids=_ids(touched, EntityKind.GUARDIAN),
+    )
 
 
 def _counts(changes: Changes, totals: dict[str, int]) -> dict[str, dict[str, int]]:

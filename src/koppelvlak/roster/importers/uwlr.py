@@ -10,6 +10,7 @@ touches the network, and keeps libxml2's default limits.
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -27,15 +28,18 @@ HEAD_BYTES = 64 * 1024
 
 
 class _Counting:
-    """A byte stream that reports how far the parser has read (for the progress bar)."""
+    """A byte stream that reports how far the parser has read (for the progress bar) and
+    digests what it read (the school's fingerprint, see ``SchoolSnapshot.fingerprint``)."""
 
     def __init__(self, stream: IO[bytes], progress: Callable[[int], None] | None) -> None:
         self.stream = stream
         self.progress = progress
         self.done = 0
+        self.digest = hashlib.blake2b(digest_size=24)
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.stream.read(size)
+        self.digest.update(chunk)
         self.done += len(chunk)
         if self.progress is not None:
             self.progress(self.done)
@@ -67,7 +71,8 @@ def parse_uwlr_stream(
     check_head(head, source)
     stream.seek(0)
     parser = UwlrParser(source, today)
-    events = safe_xml.iterparse(_Counting(stream, progress), events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
+    counting = _Counting(stream, progress)
+    events = safe_xml.iterparse(counting, events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
     try:
         depth = -1
         for event, element in events:
@@ -89,7 +94,7 @@ def parse_uwlr_stream(
         )
         line = fatal[-1].line if fatal else error.lineno
         raise ImportFailed(_syntax(message), location=at(source, line)) from None
-    return parser.finish()
+    return parser.finish(counting.digest.hexdigest())
 
 
 def check_head(head: bytes, source: str) -> None:

@@ -34,6 +34,9 @@ SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 UWLR1 = "http://www.edustandaard.nl/leerresultaten/1/"
 SUPPORTED_VERSIONS = ("2.2", "2.3")
+# Part of every fingerprint: bump it whenever the same bytes would be read differently (a field
+# newly stored, a check added), so a file synced by an older reader is compared in full again.
+READER_VERSION = "uwlr-reader-1"
 SCHOOL_ORDER = (
     "schooljaar",
     "peildatum",
@@ -286,7 +289,8 @@ class UwlrParser:
             )
         self.version = version
 
-    def finish(self) -> Snapshot:
+    def finish(self, digest: str | None = None) -> Snapshot:
+        """The snapshot; ``digest`` is the digest of the bytes read (the school's fingerprint)."""
         if self.kind is None:
             raise ImportFailed(
                 "the document holds no UWLR answer; expected <leerlinggegevens_antwoord>",
@@ -295,9 +299,11 @@ class UwlrParser:
         if self.kind != "leerlinggegevens":
             self.warnings.add(f"the LAS answered <{self.kind}/>: nothing to change", self.source)
             return Snapshot("uwlr", self.source, (), self.warnings.render())
-        return Snapshot("uwlr", self.source, (self._snapshot(),), self.warnings.render())
+        fingerprint = None if digest is None else f"{READER_VERSION}:{digest}"
+        school = self._snapshot(fingerprint)
+        return Snapshot("uwlr", self.source, (school,), self.warnings.render())
 
-    def _snapshot(self) -> SchoolSnapshot:
+    def _snapshot(self, fingerprint: str | None) -> SchoolSnapshot:
         if "school" not in self.seen_sections:
             raise ImportFailed(
                 "<leerlinggegevens> has no <school>; expected one", location=self.source
@@ -352,6 +358,7 @@ class UwlrParser:
             staff=Part(Mode.REPLACE, tuple(self.staff.values())),
             student_links=Part(Mode.REPLACE, tuple(self.student_links)),
             staff_links=Part(Mode.REPLACE, tuple(self.staff_links)),
+            fingerprint=fingerprint,
         )
 
     def _check_references(self) -> None:

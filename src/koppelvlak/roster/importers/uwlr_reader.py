@@ -94,7 +94,7 @@ class Reader:
         last = -1
         out_of_order = False
         for child in element:
-            index = by_tag.get(child.tag)  # type: ignore[call-overload]  # a comment's tag is a function: no entry
+            index = by_tag.get(child.tag)  # a comment's tag (a function) has no entry
             if index is None:
                 self._stray(child, path)
                 continue
