@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.clock import as_utc, utcnow
+from koppelvlak.kit.gc_pause import collector_paused
 from koppelvlak.roster import repository
 from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
@@ -120,17 +121,23 @@ def apply_snapshot(
     )
     stamp = Writer(session).stamp(now)
     changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
-    guardians = sync_guardians(session, snapshot, board_id, changes)
-    guardian_ids = _ids(changes.take(), EntityKind.GUARDIAN)
-    synced = []
-    for school in snapshot.schools:
-        if progress is not None:
-            progress(f"{school.brin}{school.location_code}")
-        school_id = sync_school(
-            session, school, board_id=board_id, guardians=guardians, changes=changes, today=today
-        )
-        synced.append(_synced(school_id, changes.take()))
-    changes.flush(session)
+    with collector_paused():  # some 500,000 rows and tuples alive at once, no cycles
+        guardians = sync_guardians(session, snapshot, board_id, changes)
+        guardian_ids = _ids(changes.take(), EntityKind.GUARDIAN)
+        synced = []
+        for school in snapshot.schools:
+            if progress is not None:
+                progress(f"{school.brin}{school.location_code}")
+            school_id = sync_school(
+                session,
+                school,
+                board_id=board_id,
+                guardians=guardians,
+                changes=changes,
+                today=today,
+            )
+            synced.append(_synced(school_id, changes.take()))
+        changes.flush(session)
     counts = _counts(changes, repository.live_totals(session, board_id))
     session.execute(
         update(ImportRun)

@@ -19,6 +19,7 @@ from typing import IO
 from lxml import etree
 
 from koppelvlak.kit import safe_xml
+from koppelvlak.kit.gc_pause import collector_paused
 from koppelvlak.roster.importers.errors import ImportFailed, at
 from koppelvlak.roster.importers.snapshot import Snapshot
 from koppelvlak.roster.importers.uwlr_parser import UwlrParser
@@ -60,7 +61,7 @@ def parse_uwlr(
         raise ImportFailed(
             f"the file is {size} bytes; expected at most {MAX_BYTES}", location=source
         )
-    with stream:
+    with stream, collector_paused():
         return parse_uwlr_stream(stream, source, today=today, progress=progress)
 
 
