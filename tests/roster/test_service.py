@@ -392,7 +392,10 @@ class TestSyncedChanges:
         report = run(session, tmp_file, uwlr(students=without_plus))
         (synced,) = report.synced
         plus = session.scalars(select(Group).where(Group.source_key == "plus klas")).one()
-        assert (synced.student_ids, synced.group_ids) == ({student(session, "000121").id}, {plus.id})
+        assert (synced.student_ids, synced.group_ids) == (
+            {student(session, "000121").id},
+            {plus.id},
+        )
 
     def test_the_lists_match_the_change_log_of_the_run(
         self, session: Session, tmp_file: WriteFile

@@ -1,6 +1,7 @@
 """Pause Python's cyclic garbage collector while a large batch of values is built.
 
-Used by the release engine and the roster import. A 50,000-person release allocates some half a million containers (rows, sets, dicts, frozen
+Used by the release engine and the roster import. A 50,000-person release allocates some
+half a million containers (rows, sets, dicts, frozen
 values) that all stay alive until it returns, and none of them form cycles. Each allocation
 burst triggers collections that walk the growing heap again and again: a third of a board's
 release time went into the collector, finding nothing. Reference counting still frees

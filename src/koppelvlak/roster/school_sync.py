@@ -175,7 +175,16 @@ def sync_school(
         before = sync_state.current(session, school_id, board_id, school.fingerprint)
         if before == sync_state.stored(session, school_id):
             return school_id
-    _sync_rows(session, school, school_id, year_id, board_id, guardians, changes, today)
+    _sync_rows(
+        session,
+        school,
+        school_id=school_id,
+        year_id=year_id,
+        board_id=board_id,
+        guardians=guardians,
+        changes=changes,
+        today=today,
+    )
     if school.fingerprint is not None:
         after = sync_state.current(session, school_id, board_id, school.fingerprint)
         sync_state.store(session, school_id, after)
@@ -185,6 +194,7 @@ def sync_school(
 def _sync_rows(
     session: Session,
     school: SchoolSnapshot,
+    *,
     school_id: uuid.UUID,
     year_id: uuid.UUID | None,
     board_id: uuid.UUID,

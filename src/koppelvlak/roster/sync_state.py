@@ -25,7 +25,7 @@ from koppelvlak.roster.bulk import Writer
 # are found through their group or student, as the sync's loaders find them.
 _AGGREGATES = "count(*), count(*) - count({p}removed_at), max({p}updated_at)"
 _SCHOOL_QUERIES = tuple(
-    f"SELECT {_AGGREGATES.format(p=prefix)} FROM {source} WHERE {where} = {{}}"
+    f"SELECT {_AGGREGATES.format(p=prefix)} FROM {source} WHERE {where} = {{}}"  # noqa: S608  (names from our metadata; the id is a parameter)
     for source, prefix, where in (
         ("roster_group", "", "school_id"),
         ("student", "", "school_id"),
@@ -35,7 +35,7 @@ _SCHOOL_QUERIES = tuple(
         ("guardianship m JOIN student o ON o.id = m.student_id", "m.", "o.school_id"),
     )
 )
-_BOARD_QUERY = f"SELECT {_AGGREGATES.format(p='')} FROM guardian WHERE board_id = {{}}"
+_BOARD_QUERY = f"SELECT {_AGGREGATES.format(p='')} FROM guardian WHERE board_id = {{}}"  # noqa: S608  (as above)
 
 
 def current(session: Session, school_id: uuid.UUID, board_id: uuid.UUID, source: str) -> str:

@@ -92,7 +92,7 @@ class UwlrParser:
             for name in names:
                 path = f"{section}/{name}"
                 self.readers[LG_PREFIX + name] = Reader(
-                    self.source, self.warnings, self.today, path, dates=dates
+                    self.source, self.warnings, self.today, path=path, dates=dates
                 )
 
     def where(self, element: etree._Element) -> str:

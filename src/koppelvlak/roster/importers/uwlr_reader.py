@@ -72,6 +72,7 @@ class Reader:
         source: str,
         warnings: Warnings,
         today: date,
+        *,
         path: str = "",
         element: etree._Element | None = None,
         dates: dict[str, date] | None = None,
@@ -86,7 +87,9 @@ class Reader:
         self.slots: list[etree._Element | None] = []
 
     def open(self, element: etree._Element, path: str, kind: Kind) -> Reader:
-        reader = Reader(self.source, self.warnings, self.today, path, element, self.dates)
+        reader = Reader(
+            self.source, self.warnings, self.today, path=path, element=element, dates=self.dates
+        )
         reader.kind = kind
         slots: list[etree._Element | None] = [None] * len(kind.order)
         reader.slots = slots
@@ -165,7 +168,7 @@ class Reader:
         return at(self.source, self.element.sourceline, self.path)
 
     def date(self, value: str | None, name: str, *, past: bool = False) -> date | None:
-        """A date field's text (from ``texts``) as a date, checked; parsed once per distinct text."""
+        """A date field's text (from ``texts``) as a date, checked; parsed once per text."""
         if value is None:
             return None
         day = self.dates.get(value)
