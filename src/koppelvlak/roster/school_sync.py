@@ -8,6 +8,7 @@ field lists live in one place that tests can import.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import insert, select, update
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.roster import repository, sync_state
-from koppelvlak.roster.importers.snapshot import SchoolSnapshot, Snapshot
+from koppelvlak.roster.importers.snapshot import Mode, SchoolSnapshot, Snapshot
 from koppelvlak.roster.models import (
     ChangeKind,
     EntityKind,
@@ -91,6 +92,28 @@ def sync_guardians(
     return sync_entities(session, spec, part, existing, changes)
 
 
+def board_guardians(
+    session: Session, snapshot: Snapshot, board_id: uuid.UUID, changes: Changes
+) -> Callable[[], dict[str, str]]:
+    """The board's live guardians (source key → id) after syncing the snapshot's guardians.
+
+    A snapshot that says nothing about guardians (every UWLR answer) only needs them to check a
+    school's guardianships, so they are loaded on first use: a school skipped as unchanged
+    never loads the board's tens of thousands of guardians.
+    """
+    if snapshot.guardians.mode is not Mode.KEEP:
+        synced = sync_guardians(session, snapshot, board_id, changes)
+        return lambda: synced
+    loaded: list[dict[str, str]] = []
+
+    def load() -> dict[str, str]:
+        if not loaded:
+            loaded.append(sync_guardians(session, snapshot, board_id, changes))
+        return loaded[0]
+
+    return load
+
+
 def _school_row(
     session: Session, school: SchoolSnapshot, board_id: uuid.UUID, changes: Changes
 ) -> uuid.UUID:
@@ -164,7 +187,7 @@ def sync_school(
     school: SchoolSnapshot,
     *,
     board_id: uuid.UUID,
-    guardians: dict[str, str],
+    guardians: Callable[[], dict[str, str]],
     changes: Changes,
     today: date,
 ) -> uuid.UUID:
@@ -198,7 +221,7 @@ def _sync_rows(
     school_id: uuid.UUID,
     year_id: uuid.UUID | None,
     board_id: uuid.UUID,
-    guardians: dict[str, str],
+    guardians: Callable[[], dict[str, str]],
     changes: Changes,
     today: date,
 ) -> None:
@@ -288,7 +311,7 @@ def _sync_rows(
         ),
         guardian_links,
         pairs=((g.guardian_key, g.student_key, g.relation) for g in guardian_links.records),
-        resolve=(guardians, students),
+        resolve=(guardians(), students),
         existing=repository.load_guardian_links(session, school_id),
         changes=changes,
         board_id=board_id,

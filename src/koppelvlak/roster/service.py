@@ -23,7 +23,7 @@ from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.snapshot import Snapshot
 from koppelvlak.roster.models import Board, EntityKind, ImportOutcome, ImportRun
-from koppelvlak.roster.school_sync import sync_guardians, sync_school
+from koppelvlak.roster.school_sync import board_guardians, sync_school
 from koppelvlak.roster.sync import Changes
 
 KINDS = ("school", "group", "student", "staff", "guardian", "membership")
@@ -122,7 +122,7 @@ def apply_snapshot(
     stamp = Writer(session).stamp(now)
     changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
     with collector_paused():  # some 500,000 rows and tuples alive at once, no cycles
-        guardians = sync_guardians(session, snapshot, board_id, changes)
+        guardians = board_guardians(session, snapshot, board_id, changes)
         guardian_ids = _ids(changes.take(), EntityKind.GUARDIAN)
         synced = []
         for school in snapshot.schools:
