@@ -140,31 +140,15 @@ def live_totals(session: Session, board_id: uuid.UUID) -> dict[str, int]:
     }
 
 
-_PEOPLE_LIMIT = 5_000  # beyond this a whole-school refresh is cheaper than a long IN list
-
-
-def changed_people(session: Session, rows: Sequence[tuple[Any, ...]]) -> set[uuid.UUID] | None:
-    """The students and staff whose own data or memberships these change rows touched.
-
-    ``None`` when the school or a group changed (anyone's release may follow), or when so many
-    people changed that the whole school is cheaper. Rows are ``roster_change`` tuples as
-    ``sync.Changes`` collects them: kind at index 3, entity id at index 4.
-    """
-    people: set[uuid.UUID] = set()
-    memberships: dict[str, list[uuid.UUID]] = {"student_membership": [], "staff_membership": []}
-    for row in rows:
-        kind, entity = row[3], uuid.UUID(str(entity_id)) if (entity_id := row[4]) else None
-        if entity is None or kind in ("school", "group"):
-            return None
-        if kind in ("student", "staff"):
-            people.add(entity)
-        elif kind in memberships:
-            memberships[kind].append(entity)
-    for table, column, ids in (
-        (StudentMembership, StudentMembership.student_id, memberships["student_membership"]),
-        (StaffMembership, StaffMembership.staff_id, memberships["staff_membership"]),
-    ):
-        for start in range(0, len(ids), 1_000):
-            chunk = ids[start : start + 1_000]
-            people.update(session.scalars(select(column).where(table.id.in_(chunk))))
-    return None if len(people) > _PEOPLE_LIMIT else people
+def staff_of_groups(session: Session, groups: frozenset[uuid.UUID]) -> set[uuid.UUID]:
+    """Staff with a membership (current or ended) of any of these groups."""
+    found: set[uuid.UUID] = set()
+    ids = sorted(groups, key=str)
+    for start in range(0, len(ids), 1_000):
+        chunk = ids[start : start + 1_000]
+        found.update(
+            session.scalars(
+                select(StaffMembership.staff_id).where(StaffMembership.group_id.in_(chunk))
+            )
+        )
+    return found
