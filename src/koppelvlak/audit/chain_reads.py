@@ -15,7 +15,7 @@ from sqlalchemy import Integer, Uuid, bindparam, select, text, union
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit.ledger import ChainRow, PersonKey
-from koppelvlak.audit.models import ChainHead, Entry, PersonNumbers
+from koppelvlak.audit.models import ChainHead, Entry
 from koppelvlak.audit.models import PersonKey as PersonKeyRow
 from koppelvlak.roster.models import Board
 
@@ -63,6 +63,12 @@ _FIELDS = {
 }
 
 
+# The text part of a payload commitment's frame, as ``ledger.payload_frame`` builds it.
+_PAYLOAD_TEXT = " || ".join(
+    ["'13:kv-payload-v2,'", _framed("p.salt"), _framed("p.query"), _framed("p.attribute_ids")]
+)
+
+
 def _stream_sql(dialect: str, board_hex: str, bounded: bool) -> str:
     fields = _FIELDS[dialect]
     board = f"'{board_hex}'"  # 32 hex digits from a UUID, never user text
@@ -86,7 +92,8 @@ def _stream_sql(dialect: str, board_hex: str, bounded: bool) -> str:
         frame = f"encode(sha256(convert_to({frame}, 'UTF8')), 'hex')"
     return (
         f"SELECT {fields['id']}, e.sequence, {frame}, e.previous_hash, e.payload_commitment, "
-        "e.entry_hash, p.sequence, p.salt, p.query, p.attribute_ids, p.people, p.erased, "
+        f"e.entry_hash, p.sequence, p.salt, p.query, p.attribute_ids, {_PAYLOAD_TEXT}, "
+        "p.people, p.erased, "
         "p.v1_details, p.v1_subjects "
         "FROM audit_entry e LEFT JOIN audit_payload p "
         "ON p.board_id = e.board_id AND p.sequence = e.sequence "
@@ -104,11 +111,12 @@ def hashes_in_database(session: Session) -> bool:
 def stream_chain(
     session: Session, board_id: uuid.UUID, first: int = 1, last: int | None = None
 ) -> Iterator[ChainRow]:
-    """One board's entries in sequence order with their payload rows, as ``ChainRow``."""
+    """One board's entries in sequence order with their payload rows, as ``ChainRow``.
+
+    ``people`` comes as stored (no type conversion per row): ``ledger`` reads both forms.
+    """
     dialect = session.get_bind().dialect.name
-    statement = text(_stream_sql(dialect, board_id.hex, last is not None)).columns(
-        people=PersonNumbers()
-    )
+    statement = text(_stream_sql(dialect, board_id.hex, last is not None))
     parameters: dict[str, object] = {"first": first}
     if last is not None:
         parameters["last"] = last

@@ -8,7 +8,8 @@ choice of field contents can make two different entries encode to the same bytes
 lowercase hex digits, times are UTC ISO 8601 with microseconds
 (``2026-01-05T08:00:00.250000+00:00``).
 
-* person commitment  = HMAC-SHA256(person key, "kv-subject-v2," entry id person id)[:16]
+* person commitment  = BLAKE2s-128 keyed with the person's key, personalised "kv-subj2",
+                       over entry id and person id (hex)
 * payload commitment = sha256("kv-payload-v2" | salt | query | attribute ids as JSON,
                               then the sorted 16-byte person commitments)
 * entry hash         = sha256("kv-entry-v1" | id | board | sequence | time | provider |
@@ -24,13 +25,14 @@ migration 0008 are checked by the rules in ``legacy``.
 
 from __future__ import annotations
 
-import hmac
+import struct
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from hashlib import sha256
+from hashlib import blake2s, sha256
 from typing import NamedTuple
 
 from koppelvlak.audit import legacy
@@ -38,7 +40,8 @@ from koppelvlak.kit.clock import as_utc
 
 GENESIS = "0" * 64  # the previous hash of every chain's first entry
 COMMITMENT_BYTES = 16
-SUBJECT_PREFIX = b"kv-subject-v2,"
+SUBJECT_PERSONAL = b"kv-subj2"  # BLAKE2s domain separation (at most 8 bytes)
+_LITTLE_ENDIAN = sys.byteorder == "little"
 
 # One person's key as verification holds it: (person id as 32 hex digits in ASCII, key).
 PersonKey = tuple[bytes, bytes]
@@ -51,8 +54,26 @@ def timestamp(moment: datetime) -> str:
 
 
 def person_commitment(key: bytes, entry_hex: bytes, person_hex: bytes) -> bytes:
-    """One person's commitment in one entry; without the key it names nobody."""
-    return hmac.digest(key, SUBJECT_PREFIX + entry_hex + person_hex, "sha256")[:COMMITMENT_BYTES]
+    """One person's commitment in one entry; without the key it names nobody.
+
+    Keyed BLAKE2s is a pseudo-random function by design (RFC 7693), so it plays the part of
+    an HMAC in one call, about three times cheaper per person in verification (ADR 0031).
+    """
+    return blake2s(
+        entry_hex + person_hex,
+        key=key,
+        digest_size=COMMITMENT_BYTES,
+        person=SUBJECT_PERSONAL,
+    ).digest()
+
+
+def people_numbers(people: Sequence[int] | bytes) -> Sequence[int]:
+    """Person numbers as stored: a list (PostgreSQL) or 4-byte little-endian integers (SQLite)."""
+    if not isinstance(people, bytes):
+        return people
+    if _LITTLE_ENDIAN:
+        return memoryview(people).cast("i")
+    return struct.unpack(f"<{len(people) // 4}i", people)
 
 
 def payload_frame(salt: str, query: str, attribute_ids_json: str) -> bytes:
@@ -115,8 +136,10 @@ class ChainRow(NamedTuple):
     ``entry_check`` is the entry's canonical frame, or (when the database hashed it) the
     frame's sha256. ``payload_sequence`` is None when the payload row is missing; ``salt``,
     ``query``, ``attribute_ids`` and ``people`` are None once retention erased the payload.
-    ``erased`` holds the 16-byte commitments of people erased from the entry. ``v1_details``
-    is set only for entries recorded before migration 0008 (see ``legacy``).
+    ``payload_text`` is the text part of the payload frame as the database built it (None
+    when any of its parts is). ``people`` are person numbers as stored (see
+    ``people_numbers``); ``erased`` holds the 16-byte commitments of people erased from the
+    entry. ``v1_details`` is set only for entries recorded before migration 0008.
     """
 
     entry_id: str
@@ -129,7 +152,8 @@ class ChainRow(NamedTuple):
     salt: str | None
     query: str | None
     attribute_ids: str | None
-    people: Sequence[int] | None
+    payload_text: str | None
+    people: Sequence[int] | bytes | None
     erased: bytes | None
     v1_details: str | None
     v1_subjects: str | None
@@ -190,26 +214,30 @@ def payload_problem(
             row.v1_subjects,
             row.payload_commitment,
         )
-    salt = row.salt
-    if salt is None:  # retention forgot the whole payload; nothing personal is left to check
+    if row.salt is None:  # retention forgot the whole payload; nothing personal is left to check
         return None, 0
-    query, attribute_ids = row.query, row.attribute_ids
-    if query is None or attribute_ids is None:
+    text = row.payload_text
+    if text is None:
         return PAYLOAD_MISMATCH, 0
     erased = row.erased
     commitments = split_commitments(erased)
     people = row.people
     if people:
         entry = row.entry_id.encode()
-        for number in people:
+        for number in people_numbers(people):
             key = keys.get(number) or missing_key(number)
             if key is None:
                 return "a person in it has no key in the ledger", 0
-            commitments.append(person_commitment(key[1], entry, key[0]))
+            commitments.append(
+                blake2s(
+                    entry + key[0],
+                    key=key[1],
+                    digest_size=COMMITMENT_BYTES,
+                    person=SUBJECT_PERSONAL,
+                ).digest()
+            )
     commitments.sort()
-    if sha256(payload_frame(salt, query, attribute_ids) + b"".join(commitments)).hexdigest() != (
-        row.payload_commitment
-    ):
+    if sha256(text.encode() + b"".join(commitments)).hexdigest() != row.payload_commitment:
         return PAYLOAD_MISMATCH, 0
     return None, len(erased) // COMMITMENT_BYTES if erased else 0
 

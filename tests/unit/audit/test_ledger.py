@@ -65,6 +65,9 @@ class Ledger:
                     payload["salt"],
                     payload["query"],
                     payload["attribute_ids"],
+                    ledger.payload_frame(
+                        payload["salt"], payload["query"], payload["attribute_ids"]
+                    ).decode(),
                     payload["people"],
                     None,
                     None,
