@@ -43,8 +43,9 @@ COMMITMENT_BYTES = 16
 SUBJECT_PERSONAL = b"kv-subj2"  # BLAKE2s domain separation (at most 8 bytes)
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
-# One person's key as verification holds it: (person id as 32 hex digits in ASCII, key).
-PersonKey = tuple[bytes, bytes]
+# One person's key as verification holds it: (person id as 32 hex digits in ASCII, the keyed
+# BLAKE2s state ``prepared`` makes, copied per commitment).
+PersonKey = tuple[bytes, "blake2s"]
 canonical_attributes = legacy.canonical_attributes
 
 
@@ -65,6 +66,11 @@ def person_commitment(key: bytes, entry_hex: bytes, person_hex: bytes) -> bytes:
         digest_size=COMMITMENT_BYTES,
         person=SUBJECT_PERSONAL,
     ).digest()
+
+
+def prepared(key: bytes) -> blake2s:
+    """A person's keyed hash state, so each commitment costs a copy rather than a keying."""
+    return blake2s(key=key, digest_size=COMMITMENT_BYTES, person=SUBJECT_PERSONAL)
 
 
 def people_numbers(people: Sequence[int] | bytes) -> Sequence[int]:
@@ -207,15 +213,24 @@ def payload_problem(
         return "its payload row is missing", 0
     if row.v1_details is not None:
         return legacy.payload_problem(
-            row.v1_details,
-            row.salt,
-            row.query,
-            row.attribute_ids,
-            row.v1_subjects,
-            row.payload_commitment,
+            details=row.v1_details,
+            salt=row.salt,
+            query=row.query,
+            attribute_ids=row.attribute_ids,
+            subjects=row.v1_subjects,
+            commitment=row.payload_commitment,
         )
     if row.salt is None:  # retention forgot the whole payload; nothing personal is left to check
         return None, 0
+    return _compact_payload_problem(row, keys, missing_key)
+
+
+def _compact_payload_problem(
+    row: ChainRow,
+    keys: Mapping[int, PersonKey],
+    missing_key: Callable[[int], PersonKey | None],
+) -> tuple[str | None, int]:
+    """``payload_problem`` for an entry in the compact form (migration 0008 onwards)."""
     text = row.payload_text
     if text is None:
         return PAYLOAD_MISMATCH, 0
@@ -228,14 +243,9 @@ def payload_problem(
             key = keys.get(number) or missing_key(number)
             if key is None:
                 return "a person in it has no key in the ledger", 0
-            commitments.append(
-                blake2s(
-                    entry + key[0],
-                    key=key[1],
-                    digest_size=COMMITMENT_BYTES,
-                    person=SUBJECT_PERSONAL,
-                ).digest()
-            )
+            state = key[1].copy()
+            state.update(entry + key[0])
+            commitments.append(state.digest())
     commitments.sort()
     if sha256(text.encode() + b"".join(commitments)).hexdigest() != row.payload_commitment:
         return PAYLOAD_MISMATCH, 0

@@ -38,6 +38,7 @@ def payload_commitment(details: str, subjects: Iterable[str]) -> str:
 
 
 def payload_problem(
+    *,
     details: str,
     salt: str | None,
     query: str | None,
@@ -85,9 +86,8 @@ def without_person(subjects: str, person_hex: str) -> tuple[str, int]:
     items, removed = [], 0
     for item in subjects.split(" "):
         commitment, person, _salt = item.split(":")
-        if person == person_hex:
-            item, removed = f"{commitment}::", removed + 1
-        items.append(item)
+        removed += person == person_hex
+        items.append(f"{commitment}::" if person == person_hex else item)
     return " ".join(items), removed
 
 

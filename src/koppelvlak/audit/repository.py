@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     Row,
     and_,
+    delete,
     func,
     insert,
     literal,
@@ -213,7 +214,7 @@ def people_by_number(
         statement = select(PersonKey.number, PersonKey.person_id).where(
             PersonKey.board_id == board_id, PersonKey.number.in_(wanted[start : start + CHUNK])
         )
-        found.update({number: person_id for number, person_id in session.execute(statement)})
+        found.update(dict(session.execute(statement).tuples()))
     return found
 
 
@@ -224,9 +225,7 @@ def erased_people(erased: bytes | None, v1_subjects: str | None) -> int:
     return len(erased) // ledger.COMMITMENT_BYTES if erased else 0
 
 
-def erase_person(
-    session: Session, board_id: uuid.UUID, person_id: uuid.UUID, now: datetime
-) -> int:
+def erase_person(session: Session, board_id: uuid.UUID, person_id: uuid.UUID, now: datetime) -> int:
     """Replace the person by their commitment in every entry, then destroy their key.
 
     Takes the board's chain lock first, so no append can use the key while it goes (an
@@ -251,30 +250,24 @@ def erase_person(
         .join(Entry, _payload_of_entry())
         .where(Payload.board_id == board_id, _names(session, number))
     ).all()
-    changes = []
+    changed = 0
     for sequence, entry_id, people, erased, v1_subjects in rows:
-        if number not in (people or ()):
+        if people is None or number not in people:
             continue
-        change: dict[str, Any] = {
-            "board_id": board_id,
-            "sequence": sequence,
-            "people": tuple(n for n in people if n != number) or None,
-        }
+        values: dict[str, Any] = {"people": tuple(n for n in people if n != number) or None}
         if v1_subjects is not None:
-            change["v1_subjects"], _ = legacy.without_person(v1_subjects, person_hex)
+            values["v1_subjects"], _ = legacy.without_person(v1_subjects, person_hex)
         else:
             commitment = ledger.person_commitment(key, entry_id.hex.encode(), person_hex.encode())
-            change["erased"] = (erased or b"") + commitment
-        changes.append(change)
-    for change in changes:  # one statement per row: v1 and v2 rows change different columns
-        values = {k: v for k, v in change.items() if k not in ("board_id", "sequence")}
+            values["erased"] = (erased or b"") + commitment
         session.execute(
             update(Payload)
-            .where(Payload.board_id == board_id, Payload.sequence == change["sequence"])
+            .where(Payload.board_id == board_id, Payload.sequence == sequence)
             .values(**values)
         )
-    session.execute(PersonKey.__table__.delete().where(PersonKey.number == number))
-    return len(changes)
+        changed += 1
+    session.execute(delete(PersonKey).where(PersonKey.number == number))
+    return changed
 
 
 def erase_payloads(
@@ -284,16 +277,14 @@ def erase_payloads(
     old = select(Entry.sequence).where(
         Entry.board_id == board_id, Entry.recorded_at < recorded_before
     )
-    kept = and_(
-        Payload.board_id == board_id, Payload.sequence.in_(old), Payload.salt.is_not(None)
-    )
+    kept = and_(Payload.board_id == board_id, Payload.sequence.in_(old), Payload.salt.is_not(None))
     for sequence, subjects in session.execute(
         select(Payload.sequence, Payload.v1_subjects).where(kept, Payload.v1_subjects.is_not(None))
     ).all():
         session.execute(
             update(Payload)
             .where(Payload.board_id == board_id, Payload.sequence == sequence)
-            .values(v1_subjects=legacy.forgotten(subjects))
+            .values(v1_subjects=legacy.forgotten(subjects or ""))
         )
     result = session.execute(
         update(Payload)

@@ -60,7 +60,9 @@ OLD_SUBJECT = sa.table(
 )
 
 
-def _record_old(connection: sa.Connection, board_id: uuid.UUID, people: list[set[uuid.UUID]]) -> str:
+def _record_old(
+    connection: sa.Connection, board_id: uuid.UUID, people: list[set[uuid.UUID]]
+) -> str:
     """Entries sealed as the ledger sealed them before 0008; returns the last hash."""
     previous = ledger.GENESIS
     for sequence, persons in enumerate(people, start=1):
@@ -130,7 +132,9 @@ def _record_old(connection: sa.Connection, board_id: uuid.UUID, people: list[set
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def old_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Engine, uuid.UUID]]:
+def old_ledger(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Engine, uuid.UUID]]:
     """A database at the revision before 0008 with three old-form entries, then upgraded."""
     name = None
     if request.param == "sqlite":

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service
 from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
-from koppelvlak.audit.ledger import GENESIS, Header, entry_hash, timestamp
-from koppelvlak.audit.ledger import PAYLOAD_MISMATCH
+from koppelvlak.audit.ledger import GENESIS, PAYLOAD_MISMATCH, Header, entry_hash, timestamp
 from koppelvlak.audit.models import ChainHead, Entry, Payload, PersonKey
 from koppelvlak.audit.reports import BreakKind, ChainReport
 from koppelvlak.roster.models import Board
@@ -336,9 +335,7 @@ class TestTampering:
         assert broken.detail == "it follows the entry now at sequence 3, not entry 1"
 
     def test_a_deleted_payload_row_is_named(self, session: Session, chain: uuid.UUID) -> None:
-        session.execute(
-            delete(Payload).where(Payload.board_id == chain, Payload.sequence == 2)
-        )
+        session.execute(delete(Payload).where(Payload.board_id == chain, Payload.sequence == 2))
         broken = _chain(session, chain).broken
         assert broken is not None
         assert (broken.sequence, broken.kind, broken.detail) == (

@@ -75,14 +75,11 @@ class TestErasure:
         (remaining,) = service.disclosures_for_person(session, board.id, person)
         assert remaining.sequence == 2
 
-
     def test_an_erased_person_leaves_no_key_no_number_and_no_id_behind(
         self, session: Session, board: Board
     ) -> None:
         noor, sem = uuid.uuid4(), uuid.uuid4()
-        service.record(
-            session, DisclosureFactory.build(board_id=board.id, person_ids={noor, sem})
-        )
+        service.record(session, DisclosureFactory.build(board_id=board.id, person_ids={noor, sem}))
         (number,) = session.scalars(
             select(PersonKey.number).where(PersonKey.person_id == noor)
         ).all()
@@ -106,9 +103,7 @@ class TestErasure:
         assert second is not None
         assert second != first
         assert _chain(session, board.id).ok
-        assert [d.sequence for d in service.disclosures_for_person(session, board.id, noor)] == [
-            2
-        ]
+        assert [d.sequence for d in service.disclosures_for_person(session, board.id, noor)] == [2]
 
     def test_erasing_someone_the_ledger_never_named_changes_nothing(
         self, session: Session, board: Board, record_many: RecordMany

@@ -22,6 +22,7 @@ class Ledger:
 
     def __init__(self, length: int) -> None:
         self.keys: dict[int, PersonKey] = {}
+        self.secrets: dict[int, bytes] = {}
         self.rows: list[ChainRow] = []
         writer: dict[uuid.UUID, tuple[int, bytes]] = {}
         previous = GENESIS
@@ -30,7 +31,8 @@ class Ledger:
             for person in disclosure.person_ids:
                 number, key = len(writer) + 1, secrets.token_bytes(16)
                 writer[person] = (number, key)
-                self.keys[number] = (person.hex.encode(), key)
+                self.keys[number] = (person.hex.encode(), ledger.prepared(key))
+                self.secrets[number] = key
             entry_id = uuid.uuid4()
             sealed = seal(
                 disclosure,
@@ -76,7 +78,9 @@ class Ledger:
             )
             previous = sealed.entry_hash
 
-    def walk(self, rows: list[ChainRow] | None = None, head: int | None = None) -> ledger.ChainCheck:
+    def walk(
+        self, rows: list[ChainRow] | None = None, head: int | None = None
+    ) -> ledger.ChainCheck:
         rows = self.rows if rows is None else rows
         last = head if head is not None else len(rows)
         return ledger.verify_chain(
@@ -91,7 +95,7 @@ class Ledger:
     def erase(self, index: int, number: int) -> None:
         """Erase one person from one entry as ``erase_person`` does."""
         row = self.rows[index]
-        person, key = self.keys[number]
+        person, key = self.keys[number][0], self.secrets[number]
         assert row.people is not None
         self.rows[index] = row._replace(
             people=tuple(n for n in row.people if n != number),

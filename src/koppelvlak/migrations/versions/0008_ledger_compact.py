@@ -26,7 +26,7 @@ depends_on: str | Sequence[str] | None = None
 BATCH = 1_000
 
 
-def _people_type() -> sa.types.TypeEngine[object]:
+def _people_type() -> sa.types.TypeEngine[bytes]:
     return sa.LargeBinary().with_variant(postgresql.ARRAY(sa.Integer()), "postgresql")
 
 
@@ -202,9 +202,7 @@ def _move_old_payloads(bind: sa.Connection) -> None:
                     "salt": salt,
                     "query": query,
                     "attribute_ids": attribute_ids,
-                    "people": (
-                        (in_entry if postgres else _pack(in_entry)) if in_entry else None
-                    ),
+                    "people": ((in_entry if postgres else _pack(in_entry)) if in_entry else None),
                     "erased_at": erased_at,
                     "v1_details": details,
                     "v1_subjects": " ".join(items[sequence]) if sequence in items else None,
