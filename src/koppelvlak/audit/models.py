@@ -184,6 +184,9 @@ class Payload(Base):
             "ix_audit_payload_people",
             "people",
             postgresql_using="gin",
+            # A short pending list: new entries are found by a linear scan of it until it
+            # is merged, so a long one (4 MB by default) slows every person query.
+            postgresql_with={"gin_pending_list_limit": 256},
             sqlite_where=text("0"),
         ),
     )
