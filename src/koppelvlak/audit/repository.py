@@ -214,7 +214,7 @@ def people_by_number(
         statement = select(PersonKey.number, PersonKey.person_id).where(
             PersonKey.board_id == board_id, PersonKey.number.in_(wanted[start : start + CHUNK])
         )
-        found.update(dict(session.execute(statement).tuples().all()))
+        found.update(dict(session.execute(statement).all()))
     return found
 
 
