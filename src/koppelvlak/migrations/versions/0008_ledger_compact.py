@@ -1,7 +1,7 @@
 """compact ledger: one payload row per entry with person numbers, per-person keys
 
 Revision ID: 0008_ledger_compact
-Revises: 0002_import
+Revises: 0070_school_fingerprint
 Create Date: 2026-12-02 06:00:00
 
 Entries already recorded keep their chain hashes: their payloads and subjects move into the
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008_ledger_compact"
-down_revision: str | None = "0002_import"
+down_revision: str | None = "0070_school_fingerprint"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
