@@ -10,8 +10,10 @@ import re
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from koppelvlak.kit.clock import as_utc
 from koppelvlak.providers import repository
 from koppelvlak.providers.credentials import (
     authenticate_client,
@@ -161,6 +163,23 @@ def accredit(
     )
     session.flush()
     return provider
+
+
+def accredited_at(session: Session, provider_id: uuid.UUID, at: datetime) -> bool | None:
+    """Whether the operator's decisions in force at ``at`` had the provider accredited.
+
+    None when no decision is recorded at all (only the present state is known).
+    """
+    decisions = session.execute(
+        select(AccreditationDecision.state, AccreditationDecision.decided_at)
+        .where(AccreditationDecision.provider_id == provider_id)
+        .order_by(AccreditationDecision.decided_at)
+    ).all()
+    if not decisions:
+        return None
+    moment = as_utc(at)
+    then = [state for state, decided_at in decisions if as_utc(decided_at) <= moment]
+    return bool(then) and then[-1] is AccreditationState.ACCREDITED
 
 
 def add_app(
