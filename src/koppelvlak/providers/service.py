@@ -205,6 +205,11 @@ def list_providers(session: Session) -> list[ProviderView]:
     return [_view(session, p) for p in repository.providers(session)]
 
 
+def apps_of(session: Session, provider_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """The provider's apps as (id, name), for lists that show the ids commands take."""
+    return [(a.id, a.name) for a in repository.apps_of(session, provider_id)]
+
+
 def app_of(session: Session, app_id: uuid.UUID) -> App:
     app = repository.app(session, app_id)
     if app is None:
