@@ -197,3 +197,46 @@ class TestNamesInsteadOfIds:
         assert ambiguous.stderr.startswith(
             "error: 'Leesland' fits 2 connections: Leesland at 99XX00 ("
         )
+
+
+class TestProviderAgreements:
+    def test_an_application_without_dates_is_completed_then_accredited_by_name(
+        self, demo: tuple[dict[str, str], dict[str, object]]
+    ) -> None:
+        env, _ = demo
+        applied = run_cli(
+            "provider",
+            "apply",
+            "--name",
+            "Laat B.V.",
+            "--kvk",
+            "87654321",
+            "--contact",
+            "info@laat.example",
+            "--security-contact",
+            "sec@laat.example",
+            "--privacy-url",
+            "https://laat.example/privacy",
+            env=env,
+        )
+        assert applied.returncode == 0, applied.stderr
+        refused = run_cli("provider", "accredit", "laat-b-v", env=env)
+        assert refused.stderr == (
+            "error: accreditation needs the privacy covenant and the processing agreement signed\n"
+        )
+        completed = run_cli(
+            "provider",
+            "agreements",
+            "Laat B.V.",
+            "--covenant-signed-on",
+            "2025-05-01",
+            "--agreement-on",
+            "2025-05-02",
+            env=env,
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stderr == (
+            "Laat B.V.: covenant 2025-05-01, processing agreement 2025-05-02\n"
+        )
+        accredited = run_cli("provider", "accredit", "87654321", env=env)
+        assert accredited.returncode == 0, accredited.stderr

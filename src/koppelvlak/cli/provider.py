@@ -76,6 +76,38 @@ def _date(value: str | None) -> date | None:
         raise KoppelvlakError(f"{value!r} is not a date such as 2025-06-01") from None
 
 
+@app.command("agreements")
+def agreements(
+    provider_id: str = PROVIDER,
+    covenant_signed_on: str | None = typer.Option(
+        None, help="Privacy covenant signed on (YYYY-MM-DD)."
+    ),
+    agreement_on: str | None = typer.Option(
+        None, help="Processing agreement signed on (YYYY-MM-DD)."
+    ),
+    agreement_version: str | None = typer.Option(None, help="Processing agreement version."),
+) -> None:
+    """Add or correct the agreement dates of an application (accrediting needs both)."""
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.providers import service
+    from koppelvlak.providers.lookup import find_provider
+    from koppelvlak.runtime import Runtime
+
+    with Runtime.from_settings().unit_of_work() as session:
+        provider = service.complete_agreements(
+            session,
+            find_provider(session, provider_id).id,
+            at=utcnow(),
+            covenant_signed_on=_date(covenant_signed_on),
+            processing_agreement_on=_date(agreement_on),
+            processing_agreement_version=agreement_version,
+        )
+        err.print(
+            f"{provider.name}: covenant {provider.covenant_signed_on or 'missing'}, processing "
+            f"agreement {provider.processing_agreement_on or 'missing'}"
+        )
+
+
 @app.command("accredit")
 def accredit(
     provider_id: str = PROVIDER,

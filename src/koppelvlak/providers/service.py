@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,7 +112,11 @@ def apply(session: Session, application: Application, at: datetime) -> Provider:
     """Register an organisation in state ``applied``; the operator decides on accreditation."""
     _check_application(application)
     if repository.provider_by_kvk(session, application.kvk_number) is not None:
-        raise DuplicateProvider(f"a provider with KvK number {application.kvk_number} exists")
+        raise DuplicateProvider(
+            f"a provider with KvK number {application.kvk_number} has applied already; it "
+            "completes its application (such as the agreement dates) with its credential "
+            "instead of applying again"
+        )
     provider = Provider(
         name=application.name.strip(),
         kvk_number=application.kvk_number,
@@ -128,6 +132,52 @@ def apply(session: Session, application: Application, at: datetime) -> Provider:
         updated_at=at,
     )
     session.add(provider)
+    session.flush()
+    return provider
+
+
+def complete_agreements(
+    session: Session,
+    provider_id: uuid.UUID,
+    *,
+    at: datetime,
+    covenant_signed_on: date | None = None,
+    processing_agreement_on: date | None = None,
+    processing_agreement_version: str | None = None,
+) -> Provider:
+    """Add or correct the agreement dates after applying (accreditation needs both dates).
+
+    A value left out stays as it is; a signing date cannot lie in the future.
+    """
+    provider = _provider(session, provider_id)
+    if provider.accreditation_state is AccreditationState.WITHDRAWN:
+        raise InvalidApplication("a withdrawn provider cannot change its agreements")
+    if (covenant_signed_on, processing_agreement_on, processing_agreement_version) == (
+        None,
+        None,
+        None,
+    ):
+        raise InvalidApplication(
+            "nothing to change; expected covenant_signed_on, processing_agreement_on or "
+            "processing_agreement_version"
+        )
+    for label, value in (
+        ("covenant_signed_on", covenant_signed_on),
+        ("processing_agreement_on", processing_agreement_on),
+    ):
+        if value is not None and value > as_utc(at).date():
+            raise InvalidApplication(
+                f"{label} {value.isoformat()} lies in the future; expected the date it was signed"
+            )
+    if processing_agreement_version is not None:
+        if not processing_agreement_version.strip():
+            raise InvalidApplication("processing_agreement_version must not be empty")
+        provider.processing_agreement_version = processing_agreement_version.strip()
+    if covenant_signed_on is not None:
+        provider.covenant_signed_on = covenant_signed_on
+    if processing_agreement_on is not None:
+        provider.processing_agreement_on = processing_agreement_on
+    provider.updated_at = at
     session.flush()
     return provider
 
@@ -236,4 +286,7 @@ def _view(session: Session, provider: Provider) -> ProviderView:
         decision_reason=provider.decision_reason,
         privacy_statement_url=provider.privacy_statement_url,
         apps=tuple(a.name for a in repository.apps_of(session, provider.id)),
+        covenant_signed_on=provider.covenant_signed_on,
+        processing_agreement_on=provider.processing_agreement_on,
+        processing_agreement_version=provider.processing_agreement_version,
     )
