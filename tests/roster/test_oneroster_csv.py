@@ -16,7 +16,7 @@ from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.oneroster_spec import COLUMNS
 from koppelvlak.roster.importers.oneroster_stored import Stored
 from koppelvlak.roster.importers.snapshot import Mode, Snapshot
-from koppelvlak.roster.models import Staff, Student
+from koppelvlak.roster.models import Guardian, Staff, Student
 from koppelvlak.roster.repository import stored_references
 from koppelvlak.roster.service import ImportReport
 from tests.roster.conftest import CATALYST, TODAY, dump, import_snapshot
@@ -372,6 +372,15 @@ class TestADeltaWithoutOrgs:
         assert names["000121"] == "Jansen-Bos"
         staff = session.execute(select(Staff.email, Staff.role_description)).one()
         assert tuple(staff) == ("ida@example.org", "teacher")
+
+    def test_a_changed_guardian_without_a_roles_row_is_updated(
+        self, session: Session, tmp_path: Path, bulk: None
+    ) -> None:
+        parent = {**ROWS["users"][3], "phone": "0687654321"}
+        report = self._import(session, _delta(tmp_path / "d", {"users": [parent], "roles": []}))
+        assert isinstance(report, ImportReport), str(report)
+        assert report.counts["guardian"]["changed"] == 1
+        assert session.execute(select(Guardian.phone)).scalar_one() == "0687654321"
 
     def test_a_school_neither_in_the_package_nor_stored_is_refused_and_nothing_changes(
         self, session: Session, tmp_path: Path, bulk: None

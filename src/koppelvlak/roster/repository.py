@@ -191,8 +191,14 @@ def stored_references(session: Session, board_code: str | None) -> Stored:
         for key, school_id, job in session.execute(query):
             if school_id in key_of:
                 people.setdefault(key, []).append(StoredPerson(key_of[school_id], kind, job))
+    guardians = session.scalars(
+        select(Guardian.source_key).where(
+            Guardian.board_id == board_id, Guardian.removed_at.is_(None)
+        )
+    )
     return Stored(
         board=code,
+        guardians=frozenset(guardians),
         schools=schools,
         groups={key: school for key, school in groups.items() if key not in shared},
         people={key: tuple(found) for key, found in people.items()},

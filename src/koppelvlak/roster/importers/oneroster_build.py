@@ -15,7 +15,11 @@ from datetime import date
 
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.oneroster_csv import Reader
-from koppelvlak.roster.importers.oneroster_people import staff_record, student_record
+from koppelvlak.roster.importers.oneroster_people import (
+    guardian_record,
+    staff_record,
+    student_record,
+)
 from koppelvlak.roster.importers.oneroster_stored import Lookup, Stored, nothing_stored
 from koppelvlak.roster.importers.snapshot import (
     GroupRecord,
@@ -122,6 +126,8 @@ def stored_places(build: Build) -> None:
     for user, data in build.users.items():
         if user in build.roles:
             continue
+        if user not in build.deleted_users and user in build.stored.guardians:
+            build.guardians[user] = guardian_record(user, data, build.user_at[user], build.warn)
         for place in build.stored.people.get(user, ()):
             school = build.school(place.school)
             if school is None:

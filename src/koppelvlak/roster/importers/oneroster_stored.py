@@ -35,12 +35,14 @@ class StoredPerson:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """The board's live schools, groups and people by source key (ambiguous keys left out)."""
+    """The board's live schools, groups, people and guardians by source key (ambiguous group
+    keys left out)."""
 
     board: str | None = None  # the board code the references were read from
     schools: Mapping[str, StoredSchool] = field(default_factory=dict)
     groups: Mapping[str, str] = field(default_factory=dict)  # group key → school key
     people: Mapping[str, tuple[StoredPerson, ...]] = field(default_factory=dict)
+    guardians: frozenset[str] = frozenset()  # board-wide guardian keys
 
 
 Lookup = Callable[[], Stored]
