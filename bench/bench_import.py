@@ -33,7 +33,7 @@ from koppelvlak.db import make_engine, session_factory, unit_of_work, upgrade
 def child(url: str, kind: str, paths: list[str], board: str) -> None:
     """Import the files into the database at ``url``; print seconds and peak MB as JSON."""
     from koppelvlak.kit.clock import today
-    from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+    from koppelvlak.roster.importers.oneroster_map import parse_oneroster
     from koppelvlak.roster.importers.uwlr import parse_uwlr
     from koppelvlak.roster.service import apply_snapshot
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.roster.importers.errors import ImportFailed
-from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
 from koppelvlak.roster.models import (
     EntityKind,

@@ -21,7 +21,7 @@ def create(
     """Issue a bearer token for the admin API; it is shown once and stored as a hash."""
     from datetime import timedelta
 
-    from koppelvlak.cli.connection import parse_enum
+    from koppelvlak.cli.arguments import parse_enum
     from koppelvlak.connections import admin_tokens
     from koppelvlak.connections import service as connections
     from koppelvlak.connections.models import AdminRole
@@ -47,7 +47,7 @@ def create(
 @token_app.command("revoke")
 def revoke(token_id: str = typer.Argument(..., help="Token id (shown when created).")) -> None:
     """Revoke a token at once."""
-    from koppelvlak.cli.connection import parse_id
+    from koppelvlak.cli.arguments import parse_id
     from koppelvlak.connections import admin_tokens
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime

@@ -25,8 +25,8 @@ def _at(value: str | None) -> object:
 
 @app.command("explain")
 def explain(
-    connection_id: str = typer.Argument(..., help="Connection id."),
-    person_id: str = typer.Argument(..., help="Student or staff id."),
+    connection_id: str = typer.Argument(..., help="Connection id or app name."),
+    person_id: str = typer.Argument(..., help="Student or staff id or LAS key."),
     board: str = typer.Option(..., "--board", help="Board code."),
     at: str | None = typer.Option(None, help="Moment (ISO 8601); default now."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -36,8 +36,9 @@ def explain(
     from datetime import datetime
 
     from koppelvlak.api.admin import views
-    from koppelvlak.cli.connection import parse_id
+    from koppelvlak.cli.arguments import connection_of
     from koppelvlak.connections import service as connections
+    from koppelvlak.connections.lookup import find_person
     from koppelvlak.release import service
     from koppelvlak.runtime import Runtime
 
@@ -45,9 +46,10 @@ def explain(
     assert isinstance(moment, datetime)
     with Runtime.from_settings().unit_of_work() as session:
         board_id = connections.board_id_by_code(session, board)
-        cid = parse_id(connection_id, "connection")
+        cid = connection_of(session, board_id, connection_id)
         connections.get(session, board_id, cid)
-        result = service.explain(session, cid, parse_id(person_id, "person"), moment)
+        person = find_person(session, board_id, person_id)
+        result = service.explain(session, cid, person, moment)
     if as_json:
         out.print_json(json.dumps(views.explanation(result)))
         return
@@ -59,11 +61,11 @@ def explain(
 
 @app.command("show")
 def show(
-    connection_id: str = typer.Argument(..., help="Connection id."),
+    connection_id: str = typer.Argument(..., help="Connection id or app name."),
     board: str = typer.Option(..., "--board", help="Board code."),
 ) -> None:
     """How many people and groups the connection releases now, and which attributes."""
-    from koppelvlak.cli.connection import parse_id
+    from koppelvlak.cli.arguments import connection_of
     from koppelvlak.connections import service as connections
     from koppelvlak.release import service
     from koppelvlak.runtime import Runtime
@@ -71,7 +73,7 @@ def show(
     runtime = Runtime.from_settings()
     with runtime.unit_of_work() as session:
         board_id = connections.board_id_by_code(session, board)
-        cid = parse_id(connection_id, "connection")
+        cid = connection_of(session, board_id, connection_id)
         connections.get(session, board_id, cid)
         from koppelvlak.kit.clock import utcnow
 

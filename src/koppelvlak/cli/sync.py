@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from koppelvlak.cli.import_cmd import BOARD_HELP, run_import
+from koppelvlak.cli.pipeline import BOARD_HELP, run_import
 
 if TYPE_CHECKING:
     from koppelvlak.roster.importers.snapshot import Snapshot

@@ -21,6 +21,7 @@ from koppelvlak.connections.errors import (
     ProviderNotAccredited,
     SchoolNotFound,
 )
+from koppelvlak.connections.history import initial_detail
 from koppelvlak.connections.models import (
     Connection,
     ConnectionEvent,
@@ -127,7 +128,12 @@ def request(
         action="request",
         at=at,
         to_state=S.REQUESTED,
-        detail={"dataset_version": version.version},
+        detail=initial_detail(
+            dataset_version=version.version,
+            scope_kind=scope_kind,
+            licensed_only=licensed_only,
+            ends_at=ends_at,
+        ),
     )
     session.flush()
     return connection

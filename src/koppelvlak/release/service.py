@@ -355,11 +355,17 @@ def explain(
     *,
     digital_consent_age: int | None = None,
 ) -> Explanation:
-    """Why this person is or is not released by the connection at ``at``, attribute by attribute."""
+    """Why this person is or is not released by the connection at ``at``, attribute by attribute.
+
+    The connection, its dataset version and the provider's accreditation are taken as they were
+    recorded at ``at`` (a moment before the connection's request is refused); objections,
+    consents, licences and memberships carry their own times.
+    """
     at = as_utc(at)
     connection, facts = loading.connection_facts(
         session, connection_id, at, _consent_age(digital_consent_age)
     )
+    facts = loading.facts_at(session, connection, facts, at)  # as recorded then, not now
     read = loading.read_school(
         session, connection, facts, at, person_ids=frozenset({person_id}), everyone=True
     )
