@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,8 +14,9 @@ from starlette.responses import JSONResponse, Response
 from koppelvlak import __version__
 from koppelvlak.api.mount import mount_provider_api
 from koppelvlak.api.uwlr.routes import mount_uwlr
+from koppelvlak.api.uwlr.schemas import verify as verify_uwlr_files
 from koppelvlak.db import check_database, current_revision, head_revision
-from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
+from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.problems import problem_response
 from koppelvlak.runtime import Runtime
 
@@ -48,22 +51,62 @@ def _add_health(app: FastAPI) -> None:
         return {"status": "ok", "version": __version__}
 
     @app.get(
-        "/readyz", tags=["operations"], summary="Readiness: the database answers and is migrated"
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: the database and every mounted interface can work",
     )
     def readyz(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
-        try:
-            check_database(runtime.engine)
-            revision = current_revision(runtime.engine)
-        except DatabaseUnavailable as error:
-            return problem_response(503, error.title, error.detail)
-        if revision != head_revision():
-            detail = (
-                f"database schema at {revision or 'empty'}, expected {head_revision()}; "
-                "run `koppelvlak db upgrade`"
-            )
-            return problem_response(503, "Database not migrated", detail)
-        return JSONResponse({"status": "ready", "schema": revision})
+        failures: dict[str, KoppelvlakError] = {}
+        for check in READINESS_CHECKS:
+            try:
+                check.run(runtime)
+            except KoppelvlakError as error:
+                failures[check.name] = error
+        if not failures:
+            names = [check.name for check in READINESS_CHECKS]
+            return JSONResponse({"status": "ready", "schema": head_revision(), "checks": names})
+        errors = list(failures.values())
+        return problem_response(
+            503,
+            errors[0].title if len(errors) == 1 else "Not ready",
+            "; ".join(error.detail for error in errors),
+            failed={name: error.detail for name, error in failures.items()},
+        )
+
+
+class DatabaseNotMigrated(KoppelvlakError):
+    status = 503
+    title = "Database not migrated"
+
+
+@dataclass(frozen=True)
+class ReadinessCheck:
+    """One thing the service needs to answer its clients; ``run`` raises what is wrong."""
+
+    name: str
+    run: Callable[[Runtime], None]
+
+
+def _database_is_migrated(runtime: Runtime) -> None:
+    check_database(runtime.engine)
+    revision = current_revision(runtime.engine)
+    if revision != head_revision():
+        raise DatabaseNotMigrated(
+            f"database schema at {revision or 'empty'}, expected {head_revision()}; "
+            "run `koppelvlak db upgrade`"
+        )
+
+
+def _uwlr_files_compile(runtime: Runtime) -> None:
+    verify_uwlr_files(runtime.settings.uwlr_dir)
+
+
+READINESS_CHECKS: tuple[ReadinessCheck, ...] = (
+    ReadinessCheck("database", _database_is_migrated),
+    ReadinessCheck("uwlr", _uwlr_files_compile),  # the UWLR endpoints are always mounted
+)
+"""Run in order by ``/readyz``; every failure is named in its one 503 answer."""
 
 
 def _add_error_handlers(app: FastAPI) -> None:
