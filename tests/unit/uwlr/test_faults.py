@@ -34,4 +34,3 @@ class TestEnvelope:
         raw = fault_envelope(UwlrFault(FaultCode.LEERLING_ONGELDIG, "leerlingid x is unknown"))
         assert fault_code(raw) == "Client.LeerlingOngeldig"
         assert fault_string(raw) == "leerlingid x is unknown"
-

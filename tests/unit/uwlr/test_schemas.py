@@ -49,9 +49,7 @@ class TestBundledFiles:
 
     def test_no_file_is_shipped_without_its_source(self) -> None:
         shipped = {
-            str(path.relative_to(BUNDLED.parent))
-            for path in BUNDLED.rglob("*")
-            if path.is_file()
+            str(path.relative_to(BUNDLED.parent)) for path in BUNDLED.rglob("*") if path.is_file()
         }
         assert shipped == set(_listed())
 
