@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, build the demo board on the default SQLite database, serve on :8000
+## make run [PORT=8000] [STUDENTS=1000]: install, build the demo board on the default SQLite
+## database only when it has none (an existing one and its ledger are kept), serve on PORT
 run: $(STAMP)
-	$(BIN)/koppelvlak demo --students $(STUDENTS) --replace
+	$(BIN)/koppelvlak demo --students $(STUDENTS) --keep-existing
 	$(BIN)/koppelvlak serve --host 127.0.0.1 --port $(PORT)
 
 ## make test: install, then everything CI checks (lint, types, import rules, tests)
