@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,3 +77,28 @@ class TestNothingReadsShared:
             if not line.lstrip().startswith("#") and re.search(r"\.\./shared|\bshared/", line)
         ]
         assert found == []
+
+
+class TestThePackageIsWhole:
+    def test_every_data_file_in_the_package_is_declared_package_data(self) -> None:
+        """An installed (not editable) koppelvlak holds only what package-data names."""
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        globs = project["tool"]["setuptools"]["package-data"]["koppelvlak"]
+        assert undeclared_data(ROOT / "src" / "koppelvlak", globs) == []
+
+    def test_the_check_finds_a_schema_when_xsd_is_not_declared(self) -> None:
+        found = undeclared_data(ROOT / "src" / "koppelvlak", ["**/*.wsdl", "**/*.txt"])
+        assert "api/uwlr/official/v2p2/Schemas/UWLR_Leerlinggegevens_v2p2.xsd" in found
+
+
+def undeclared_data(package: Path, globs: list[str]) -> list[str]:
+    """Files other than Python source under ``package`` that no package-data glob matches.
+
+    ``fnmatch``'s ``*`` crosses ``/``, so ``**/*.xsd`` matches at any depth, as in setuptools.
+    """
+    files = [
+        path.relative_to(package).as_posix()
+        for path in sorted(package.rglob("*"))
+        if path.is_file() and path.suffix not in {".py", ".pyc"}
+    ]
+    return [name for name in files if not any(fnmatch(name, glob) for glob in globs)]
