@@ -15,6 +15,7 @@ from koppelvlak import __version__
 from koppelvlak.api.mount import mount_provider_api
 from koppelvlak.api.ratelimit import Limits, TooManyAttempts
 from koppelvlak.api.uwlr.routes import mount_uwlr
+from koppelvlak.api.uwlr.schemas import verify as verify_uwlr_files
 from koppelvlak.db import check_database, current_revision, head_revision
 from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
 from koppelvlak.kit.problems import problem_response
@@ -53,14 +54,19 @@ def _add_health(app: FastAPI) -> None:
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="Readiness: every named check (database, schema, rate-limit store) in one answer",
+        summary="Readiness: the database, every mounted interface and the rate-limit store",
     )
     def readyz(request: Request) -> Response:
         checks = [check(request.app) for check in READINESS_CHECKS]
         body = {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}
-        failed = next((c for c in checks if c.critical and not c.ok), None)
-        if failed is not None:
-            return problem_response(503, failed.title, failed.detail, checks=body)
+        failed = [c for c in checks if c.critical and not c.ok]
+        if failed:
+            return problem_response(
+                503,
+                failed[0].title if len(failed) == 1 else "Not ready",
+                "; ".join(c.detail for c in failed),
+                failed={c.name: c.detail for c in failed},
+            )
         status = "ready" if all(c.ok for c in checks) else "degraded"
         return JSONResponse({"status": status, "schema": head_revision(), "checks": body})
 
@@ -99,7 +105,18 @@ def _rate_limit_store(app: FastAPI) -> Readiness:
     return Readiness("rate_limit_store", health.ok, health.detail, critical=False)
 
 
-READINESS_CHECKS: list[Callable[[FastAPI], Readiness]] = [_database, _rate_limit_store]
+def _uwlr(app: FastAPI) -> Readiness:
+    """The UWLR endpoints are always mounted: their official files must load and compile."""
+    runtime: Runtime = app.state.runtime
+    try:
+        verify_uwlr_files(runtime.settings.uwlr_dir)
+    except KoppelvlakError as error:
+        return Readiness("uwlr", False, error.detail, title=error.title)
+    return Readiness("uwlr", True, "official UWLR 2.2 files compile")
+
+
+READINESS_CHECKS: list[Callable[[FastAPI], Readiness]] = [_database, _uwlr, _rate_limit_store]
+"""Run in order by ``/readyz``; every failed critical check is named in its one 503 answer."""
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -24,7 +24,6 @@ from koppelvlak.providers import service as providers
 from koppelvlak.roster.models import Board, School
 from tests.factories.providers import T0, accredited_provider, spec
 from tests.support.server import koppelvlak_env, run_cli, running_server
-from tests.support.uwlr import UWLR_DIR
 
 KEY = "K" * 88  # real keys are 88-character base64 strings, beyond the schema's 64
 REVOKED_KEY = "R" * 40
@@ -110,7 +109,7 @@ def deployment(
 ) -> Iterator[Deployment]:
     url = fresh_database_url(request.param)
     workdir = tmp_path_factory.mktemp("uwlr")
-    env = koppelvlak_env(url, workdir, KOPPELVLAK_UWLR_DIR=str(UWLR_DIR), **server_settings)
+    env = koppelvlak_env(url, workdir, **server_settings)  # the bundled UWLR files
     made = run_cli("demo", "--students", "60", "--json", env=env)
     assert made.returncode == 0, made.stderr
     document = json.loads(made.stdout)
