@@ -22,7 +22,7 @@ from koppelvlak.release.errors import ConnectionInactive, PersonUnknown
 from koppelvlak.release.facts import MEMBERSHIP_ATTRIBUTE, ConnectionFacts, GroupFacts, PersonFacts
 from koppelvlak.release.gc_pause import collector_paused
 from koppelvlak.release.keys import Key, day, stamp
-from koppelvlak.release.pseudonyms import CachedPseudonyms
+from koppelvlak.release.pseudonyms import CachedPseudonyms, staff_identity
 from koppelvlak.release.repository import GROUP_COLUMNS, STAFF_COLUMNS, STUDENT_COLUMNS
 from koppelvlak.release.values import (
     AttributeValue,
@@ -35,7 +35,8 @@ from koppelvlak.release.values import (
 )
 
 # Where the value columns start in a person row (see release.repository).
-_VALUES_AT = {PersonKind.STUDENT: 6, PersonKind.STAFF: 4}
+_VALUES_AT = {PersonKind.STUDENT: 6, PersonKind.STAFF: 5}
+_STAFF_KEY_AT = 4
 _COLUMNS: dict[PersonKind, dict[str, Any]] = {
     PersonKind.STUDENT: STUDENT_COLUMNS,
     PersonKind.STAFF: STAFF_COLUMNS,
@@ -284,7 +285,7 @@ def _released_people(
         updated_at = stamps.get(row[3])
         if updated_at is None:
             updated_at = stamps[row[3]] = stamp(row[3])
-        person_id, pseudonym = pseudonyms(person.person_id)
+        person_id, pseudonym = _pseudonym(pseudonyms, facts.board_id, person, row)
         found.append(
             ReleasedPerson(
                 person_id=person_id,
@@ -299,6 +300,21 @@ def _released_people(
             )
         )
     return tuple(found)
+
+
+def _pseudonym(
+    pseudonyms: CachedPseudonyms, board_id: uuid.UUID, person: PersonFacts, row: tuple[Any, ...]
+) -> tuple[uuid.UUID, str]:
+    """A teacher at two schools of a board is one person to a provider: one pseudonym.
+
+    Staff rows are per school; their LAS key is the board's, so the pseudonym of staff is
+    derived from (board, key). Students are per school in the LAS too, and stay per row.
+    """
+    if person.kind is PersonKind.STAFF and row[_STAFF_KEY_AT]:
+        return pseudonyms.of_identity(
+            person.person_id, staff_identity(board_id, row[_STAFF_KEY_AT])
+        )
+    return pseudonyms(person.person_id)
 
 
 def _release_layout(facts: ConnectionFacts, kind: PersonKind) -> list[tuple[str, int, bool]]:
@@ -335,7 +351,7 @@ def _departed(
         if p.person_id in released_now:
             continue
         if engine.is_released(then, p, since.date()):
-            person_id, pseudonym = pseudonyms(p.person_id)
+            person_id, pseudonym = _pseudonym(pseudonyms, facts.board_id, p, row)
             found.append(
                 DepartedPerson(
                     person_id=person_id,
