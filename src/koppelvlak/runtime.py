@@ -28,7 +28,8 @@ class Runtime:
 
     def __post_init__(self) -> None:
         # Every unit of work settles the kept releases its changes touched before it commits.
-        event.listen(self.sessions, "before_commit", self._settle_kept_releases)
+        for sessions in (self.sessions, self.writer_sessions):
+            event.listen(sessions, "before_commit", self._settle_kept_releases)
 
     def _settle_kept_releases(self, session: Session) -> None:
         if not changes.pending(session):
