@@ -25,7 +25,7 @@ from koppelvlak.kit.clock import as_utc, utcnow
 from koppelvlak.release import engine, kept_objects, loading
 from koppelvlak.release import kept_repository as repository
 from koppelvlak.release import service as release_service
-from koppelvlak.release.errors import ConnectionInactive
+from koppelvlak.release.errors import ConnectionInactive, ConnectionUnknown
 from koppelvlak.release.kept_objects import FreshObject
 from koppelvlak.release.models import KeptRelease
 
@@ -84,22 +84,16 @@ def _fresh(
 
 
 def _head(session: Session, connection_id: uuid.UUID, at: datetime) -> KeptRelease:
-    head = repository.head(session, connection_id)
-    if head is None:
-        connection = connection_repository.connection(session, connection_id)
-        assert connection is not None  # resolve raised ConnectionUnknown otherwise
-        head = KeptRelease(
-            connection_id=connection_id,
-            board_id=connection.board_id,
-            provider_id=connection.provider_id,
-            version=0,
-            attribute_ids="[]",
-            counts="{}",
-            refreshed_at=at,
-        )
-        session.add(head)
-        session.flush()
-    return head
+    connection = connection_repository.connection(session, connection_id)
+    if connection is None:
+        raise ConnectionUnknown(f"no connection with id {connection_id}")
+    return repository.locked_head(
+        session,
+        connection_id,
+        board_id=connection.board_id,
+        provider_id=connection.provider_id,
+        at=at,
+    )
 
 
 def _row(head: KeptRelease, fresh: FreshObject, moment: datetime) -> dict[str, Any]:
@@ -233,8 +227,8 @@ def refresh(
     at = as_utc(at)
     if people is not None and _needs_everyone(session, connection_id):
         people = None
+    head = _head(session, connection_id, at)  # first: a concurrent refresh waits here
     fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people)
-    head = _head(session, connection_id, at)
     stored = repository.stored(session, connection_id, people)
     plan = _plan(head, fresh, stored, at, rewrite=rewrite)
     if plan.leaving:

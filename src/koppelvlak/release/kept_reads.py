@@ -151,7 +151,7 @@ _COLUMNS = (K.c.connection_id, K.c.key, K.c.person_id, K.c.body, K.c.links)
 
 def page(
     session: Session,
-    head: Head,
+    heads: Sequence[Head],
     collection: str,
     kinds: Sequence[str] | None,
     *,
@@ -162,10 +162,16 @@ def page(
     offset: int,
     descending: bool,
 ) -> tuple[int, list[Row]]:
-    """One index read: the total and one page in ``sourcedId`` order."""
+    """The total and one page in ``sourcedId`` order: an index read per statement.
+
+    One connection reads its page directly. Several (a provider at several schools) page over
+    the distinct sourcedIds of all of them in the database, then read those rows of each
+    connection, so a person released by two of them arrives as two rows of one key.
+    """
     driver = _Driver(session)
-    where = "connection_id = %s AND collection = %s"
-    params: list[object] = [driver.id(head.connection_id), collection]
+    marks = ", ".join(["%s"] * len(heads))
+    where = f"connection_id IN ({marks}) AND collection = %s"
+    params: list[object] = [*(driver.id(h.connection_id) for h in heads), collection]
     if kinds is not None:
         where += " AND kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"
         params += kinds
@@ -175,26 +181,38 @@ def page(
     if since is not None:
         where += " AND modified_at >= %s" if inclusive else " AND modified_at > %s"
         params.append(driver.moment(since))
-    if since is None and tuple(statuses) == ACTIVE:
-        total = head.active(collection, kinds)
-    else:
-        counted = driver.rows(f"SELECT count(*) FROM kept_object WHERE {where}", params)  # noqa: S608  (fixed text; values go as driver parameters)
-        total = int(counted[0][0])
     order = "DESC" if descending else "ASC"
-    found = driver.rows(
-        f"SELECT person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
-        f"ORDER BY key {order} LIMIT %s OFFSET %s",
-        [*params, limit, offset],
-    )
+    one = len(heads) == 1
+    if one and since is None and tuple(statuses) == ACTIVE:
+        total = heads[0].active(collection, kinds)
+    else:
+        counted = driver.rows(
+            f"SELECT count({'*' if one else 'DISTINCT key'}) FROM kept_object WHERE {where}",  # noqa: S608  (fixed text; values go as driver parameters)
+            params,
+        )
+        total = int(counted[0][0])
+    if one:
+        found = driver.rows(
+            f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
+            f"ORDER BY key {order} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+    else:
+        found = driver.rows(
+            f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
+            f"AND key IN (SELECT DISTINCT key FROM kept_object WHERE {where} "
+            f"ORDER BY key {order} LIMIT %s OFFSET %s) ORDER BY key {order}, connection_id",
+            [*params, *params, limit, offset],
+        )
     return total, [
         Row(
-            connection_id=head.connection_id,
-            key="",
+            connection_id=driver.uuid(connection),
+            key=str(key),
             person_id=None if person is None else driver.uuid(person),
             body=body,
             links="[]",
         )
-        for person, body in found
+        for connection, key, person, body in found
     ]
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections.models import Connection
@@ -33,6 +34,40 @@ class Stored:
 
 def head(session: Session, connection_id: uuid.UUID) -> KeptRelease | None:
     return session.get(KeptRelease, connection_id)
+
+
+def locked_head(
+    session: Session,
+    connection_id: uuid.UUID,
+    *,
+    board_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    at: datetime,
+) -> KeptRelease:
+    """The connection's head row, made if missing, and locked until the transaction ends.
+
+    Two processes refreshing one connection take turns here (on SQLite the writer's lock
+    already serialises them), so the second sees what the first wrote and adds nothing twice.
+    """
+    dialect = session.get_bind().dialect.name
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert_of(KeptRelease)
+        .values(
+            connection_id=connection_id,
+            board_id=board_id,
+            provider_id=provider_id,
+            version=0,
+            attribute_ids="[]",
+            counts="{}",
+            refreshed_at=at,
+        )
+        .on_conflict_do_nothing()
+    )
+    query = select(KeptRelease).where(KeptRelease.connection_id == connection_id)
+    if dialect == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[KeptRelease]:

@@ -48,6 +48,8 @@ class KeptObject(Base):
     __table_args__ = (
         Index("ix_kept_object_modified", "connection_id", "collection", "modified_at"),
         Index("ix_kept_object_person", "connection_id", "person_id"),
+        # A page skips its offset inside this index: status and kind are read from it too.
+        Index("ix_kept_object_page", "connection_id", "collection", "status", "key", "kind"),
     )
 
     connection_id: Mapped[uuid.UUID] = mapped_column(

@@ -136,9 +136,8 @@ def collection(
     records = endpoint.records
     statuses = statuses_for(query)
     connection_ids = [h.connection_id for h in heads]
-    one_connection = len(heads) == 1
-    if one_connection and not endpoint.parents and query.sort is None and _delta_only(query.filter):
-        return _index_page(session, heads[0], records, query, statuses)
+    if not endpoint.parents and query.sort is None and _delta_only(query.filter):
+        return _index_page(session, heads, records, query, statuses)
     parents = _parents(session, connection_ids, endpoint, path_params, statuses)
     items = _merge(
         kept_reads.rows(session, connection_ids, records.collection, records.kinds, statuses)
@@ -156,7 +155,7 @@ def collection(
 
 def _index_page(
     session: Session,
-    head: kept_reads.Head,
+    heads: Sequence[kept_reads.Head],
     records: RecordType,
     query: CollectionQuery,
     statuses: Sequence[str],
@@ -165,7 +164,7 @@ def _index_page(
     inclusive = isinstance(query.filter, Comparison) and query.filter.op == ">="
     total, rows = kept_reads.page(
         session,
-        head,
+        heads,
         records.collection,
         records.kinds,
         statuses=statuses,
@@ -175,17 +174,15 @@ def _index_page(
         offset=query.offset,
         descending=query.descending,
     )
-    if query.fields is None:
-        texts = [row.body for row in rows]
-    else:
-        texts = [
-            json.dumps(
-                query.select(json.loads(row.body), records.required),
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
-            for row in rows
-        ]
+    if len(heads) == 1 and query.fields is None:  # the kept bytes as they are
+        return Found([row.body for row in rows], _people(rows), total)
+    merged = _merge(rows)  # one record per sourcedId, roles of every connection
+    texts = [
+        json.dumps(
+            query.select(m.record, records.required), ensure_ascii=False, separators=(",", ":")
+        )
+        for m in merged
+    ]
     return Found(texts, _people(rows), total)
 
 
