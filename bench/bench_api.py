@@ -285,7 +285,9 @@ def bench_database(kind: str, options: argparse.Namespace) -> dict[tuple[str, in
     bare = start({**env, "KOPPELVLAK_BENCH_LEDGER": "0"}, options.workers, workdir, "bare")
     try:
         authorization = f"Bearer {token(ledger.base, provider)}"
-        page = httpx.get(ledger.base + USERS, headers={"Authorization": authorization})
+        page = httpx.get(  # the first read builds the kept release
+            ledger.base + USERS, headers={"Authorization": authorization}, timeout=600
+        )
         page.raise_for_status()
         static_file.write_bytes(page.content)
         print(f"{kind}: page of {len(page.content)} bytes, {page.headers['X-Total-Count']} users")
