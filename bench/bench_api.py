@@ -201,7 +201,7 @@ def ledger_size(url: str) -> int:
 
 
 def measure(
-    server: Server, path: str, authorization: str, clients: int, seconds: float, url: str | None
+    server: Server, path: str, authorization: str, clients: int, seconds: float, *, url: str | None
 ) -> Cell:
     """One cell; ``url`` given: also the database growth per request (the ledger's bytes)."""
     before = ledger_size(url) if url else 0
@@ -249,8 +249,9 @@ def drop(url: str) -> None:
 
 def providers(url: str) -> list[dict[str, Any]]:
     """The test suite's two providers on the demo board, made through the real services."""
-    from koppelvlak.db import make_engine, session_factory, unit_of_work
     from tests.support.provider_setup import add_providers
+
+    from koppelvlak.db import make_engine, session_factory, unit_of_work
 
     engine = make_engine(url)
     with unit_of_work(session_factory(engine)) as session:
@@ -297,12 +298,12 @@ def bench_database(kind: str, options: argparse.Namespace) -> dict[tuple[str, in
             "static": (ledger, "/bench/static", None),
         }
         for server, path, _ in cells.values():  # warm-up: every worker, every path
-            measure(server, path, authorization, 8, 2, None)
+            measure(server, path, authorization, 8, 2, url=None)
         results: dict[tuple[str, int], list[Cell]] = {}
         for run in range(options.runs):
             for clients in (1, 8):
                 for name, (server, path, sized) in cells.items():
-                    cell = measure(server, path, authorization, clients, options.seconds, sized)
+                    cell = measure(server, path, authorization, clients, options.seconds, url=sized)
                     results.setdefault((name, clients), []).append(cell)
                     print(f"  run {run + 1} {name} x{clients}: {cell}", flush=True)
         return results
@@ -369,7 +370,8 @@ def main() -> None:
     print(
         f"\n{options.students} students, serve --workers {options.workers}, "
         f"median of {options.runs} runs x {options.seconds:g} s, "
-        f"load generator {'wrk' if WRK else 'Python threads'}, load average {os.getloadavg()[0]:.1f}"
+        f"load generator {'wrk' if WRK else 'Python threads'}, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     for kind, results in every.items():
         report(kind, results)

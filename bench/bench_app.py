@@ -1,4 +1,4 @@
-"""The real ``koppelvlak serve``, with a bench-only app factory: a static route, optionally no ledger.
+"""The real ``koppelvlak serve`` with a bench-only app factory: a static route, maybe no ledger.
 
     python -m bench.bench_app serve --workers 2 --port 8001
 

@@ -64,9 +64,9 @@ def pages(options: argparse.Namespace) -> None:
                 total = int(first.headers["X-Total-Count"])
                 for offset in (0, (total // 200) * 100):
                     path = USERS.format(offset=offset)
-                    measure(server, path, authorization, 8, 2, None)  # warm-up
+                    measure(server, path, authorization, 8, 2, url=None)  # warm-up
                     cells = [
-                        measure(server, path, authorization, 8, options.seconds, None)
+                        measure(server, path, authorization, 8, options.seconds, url=None)
                         for _ in range(options.runs)
                     ]
                     row = {
