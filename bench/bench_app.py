@@ -72,6 +72,12 @@ def main() -> None:
 
     def run(target: Any, **options: Any) -> None:
         assert target == "koppelvlak.app:create_app", target  # the product's serve changed
+        # uvicorn kills a worker that does not answer its supervisor's ping within 5 s (and one
+        # that is not ready 5 s after spawning): on a loaded 2-core machine workers then restart
+        # in a loop. The bench allows more (``KOPPELVLAK_BENCH_HEALTHCHECK``, 0: uvicorn's 5 s).
+        patience = int(os.environ.get("KOPPELVLAK_BENCH_HEALTHCHECK", "120"))
+        if patience:
+            options.setdefault("timeout_worker_healthcheck", patience)
         real_run(FACTORY, **options)
 
     uvicorn.run = run  # type: ignore[assignment]
