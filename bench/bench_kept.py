@@ -48,7 +48,7 @@ LG = "{http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens}"
 
 def pages(options: argparse.Namespace) -> None:
     rows = []
-    for students in (3334, 50000):
+    for students in map(int, options.boards.split(",")):
         workdir = Path(tempfile.mkdtemp(prefix=f"kv-bench-kept-{students}-"))
         url, env = build("sqlite", students, workdir)
         server = start(env, 2, workdir, "ledger")
@@ -232,6 +232,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--students", type=int, default=50000)
     parser.add_argument("--share", type=float, default=0.01)
+    parser.add_argument("--boards", default="3334,50000", help="demo board sizes for pages")
     options = parser.parse_args()
     pages(options) if options.what == "pages" else refresh(options)
     print(f"load average {os.getloadavg()[0]:.1f}")
