@@ -249,15 +249,22 @@ def drop(url: str) -> None:
 
 def providers(url: str) -> list[dict[str, Any]]:
     """The test suite's two providers on the demo board, made through the real services."""
+    from sqlalchemy.exc import OperationalError
     from tests.support.provider_setup import add_providers
 
     from koppelvlak.db import make_engine, session_factory, unit_of_work
 
     engine = make_engine(url)
-    with unit_of_work(session_factory(engine)) as session:
-        added = add_providers(session)
-    engine.dispose()
-    return added
+    try:
+        for attempt in range(3):  # seen after a 50,000-student demo: "database is locked"
+            try:
+                with unit_of_work(session_factory(engine)) as session:
+                    return add_providers(session)
+            except OperationalError as error:
+                print(f"adding the providers, attempt {attempt + 1}: {error.orig}", flush=True)
+        raise SystemExit("could not add the providers")
+    finally:
+        engine.dispose()
 
 
 def build(kind: str, students: int, workdir: Path, **extra: str) -> tuple[str, dict[str, str]]:
