@@ -47,8 +47,9 @@ def create_app() -> FastAPI:
             return None
 
         # disclosure reaches the ledger only through its module attribute ``audit``.
-        disclosure.audit = SimpleNamespace(ledger_writes=no_ledger, record=no_record)  # type: ignore[assignment]
-        disclosure._record = no_record  # type: ignore[assignment]  # and skips the digest too
+        shim = SimpleNamespace(ledger_writes=no_ledger, record=no_record)
+        disclosure.audit = shim  # type: ignore[assignment,attr-defined]  # bench: no ledger
+        disclosure._record = no_record  # and skips the digest too
     app = product_app()
     static_file = os.environ.get("KOPPELVLAK_BENCH_STATIC")
     cached: list[bytes] = []

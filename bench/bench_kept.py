@@ -103,7 +103,8 @@ def change(path: Path, share: float) -> int:
     from lxml import etree
 
     tree = etree.parse(str(path))
-    classes = [g.get("key") for g in tree.iter(f"{LG}groep") if g.getparent().tag == f"{LG}groepen"]
+    listed = tree.find(f".//{LG}groepen")
+    classes = [g.get("key") for g in listed.iter(f"{LG}groep")] if listed is not None else []
     students = list(tree.iter(f"{LG}leerling"))
     step = round(1 / share)
     changed = 0
@@ -179,7 +180,7 @@ def refresh(options: argparse.Namespace) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
     def med(rows: list[dict[str, Any]], key: str) -> float:
-        return statistics.median(r[key] for r in rows)
+        return float(statistics.median(float(r[key]) for r in rows))
 
     print(
         f"\n{options.students} students, {changed} changed ({options.share:.0%}), SQLite, "
@@ -215,7 +216,7 @@ def child(arguments: list[str]) -> None:
             spent["settle_wall"] += time.perf_counter() - began
             spent["settle_cpu"] += time.process_time() - cpu
 
-    kept.settle = settle  # type: ignore[assignment]
+    kept.settle = settle
     try:
         app(arguments, standalone_mode=False)
     finally:
