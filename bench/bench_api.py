@@ -256,12 +256,13 @@ def providers(url: str) -> list[dict[str, Any]]:
 
     engine = make_engine(url)
     try:
-        for attempt in range(3):  # seen after a 50,000-student demo: "database is locked"
+        for attempt in range(6):  # seen after a 50,000-student demo: "database is locked"
             try:
                 with unit_of_work(session_factory(engine)) as session:
                     return add_providers(session)
             except OperationalError as error:
                 print(f"adding the providers, attempt {attempt + 1}: {error.orig}", flush=True)
+                time.sleep(15)
         raise SystemExit("could not add the providers")
     finally:
         engine.dispose()
