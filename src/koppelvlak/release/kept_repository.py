@@ -155,21 +155,36 @@ def active_counts(session: Session, connection_id: uuid.UUID) -> dict[str, int]:
 
 
 def partly_touched(session: Session, changes: Changes) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
-    """Connections whose only notes are roster changes of some people: those people each."""
-    narrowed = {school: people for school, people in changes.schools.items() if people is not None}
-    if not narrowed:
+    """Connections whose notes all name people (a sync's, an exception's): those people each.
+
+    A connection with a note about itself, its provider or its whole school is not here: it is
+    refreshed whole. An objection of one student refreshes that student, not the school.
+    """
+    by_school = {school: p for school, p in changes.schools.items() if p is not None}
+    whole_schools = {school for school, p in changes.schools.items() if p is None}
+    by_provider: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for provider, person in changes.people:
+        by_provider.setdefault(provider, set()).add(person)
+    if not by_school and not by_provider:
         return {}
-    whole = set(changes.connections)
-    providers = changes.providers | {provider for provider, _person in changes.people}
-    found: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
     rows = session.execute(
         select(Connection.id, Connection.school_id, Connection.provider_id).where(
-            Connection.school_id.in_(list(narrowed))
+            or_(
+                Connection.school_id.in_(list(by_school)),
+                Connection.provider_id.in_(list(by_provider)),
+            )
         )
     )
+    found: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
     for connection_id, school_id, provider_id in rows:
-        if connection_id not in whole and provider_id not in providers:
-            found[connection_id] = frozenset(narrowed[school_id])
+        if (
+            connection_id in changes.connections
+            or provider_id in changes.providers
+            or school_id in whole_schools
+        ):
+            continue
+        people = by_school.get(school_id, set()) | by_provider.get(provider_id, set())
+        found[connection_id] = frozenset(people)
     return found
 
 
