@@ -58,6 +58,9 @@ def serve(
         # holding it in memory (httptools buffers any size).
         http="h11",
         h11_max_incomplete_event_size=runtime.settings.max_header_bytes,
+        # A worker that imports the app slowly (a busy machine took over 5 s) is not killed
+        # and restarted in a loop by uvicorn's default 5 s health check.
+        timeout_worker_healthcheck=60,
     )
 
 
