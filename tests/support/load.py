@@ -23,13 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit.models import Entry
-from koppelvlak.connections import service as connections
-from koppelvlak.connections.models import UwlrProfile
 from koppelvlak.db import make_engine
-from koppelvlak.providers import service as providers
 from koppelvlak.results.models import ResultScore
 from koppelvlak.roster.models import Board, School
-from tests.factories.providers import T0, accredited_provider, spec
+from tests.factories.providers import uwlr_connected
 from tests.support.provider_setup import add_providers
 from tests.support.uwlr import AUT_NS, LG_NS, LR_NS, NS, soap_payload
 
@@ -79,38 +76,16 @@ def prepare(database_url: str) -> tuple[str, str, uuid.UUID]:
         school = session.scalars(
             select(School).where(School.board_id == board.id, School.brin == "99XX")
         ).one()
-        provider = accredited_provider(session, T0, name="Belasting Toetsen B.V.")
-        app = providers.add_app(session, provider.id, "Belasting app")
-        version = providers.add_dataset_version(
+        _provider, connection_id = uwlr_connected(
             session,
-            app.id,
-            spec(UWLR_DATASET, entity_types=frozenset({"students", "groups", "staff"})),
-            actor="provider",
-            at=T0,
-        )
-        connection = connections.request(
-            session,
-            board_id=board.id,
-            school_id=school.id,
-            app_id=app.id,
-            actor="admin:load",
-            at=T0,
-            uwlr_profile=UwlrProfile.SMALLE_SET,
-        )
-        if version.sensitive:
-            connections.sign_off(session, board.id, connection.id, actor="dpo:load", at=T0)
-        connections.approve(session, board.id, connection.id, actor="admin:load", at=T0)
-        providers.create_uwlr_key(
-            session,
-            provider.id,
-            board.id,
-            [(school.brin, school.location_code)],
-            T0,
+            board,
+            school,
+            UWLR_DATASET,
+            name="Belasting Toetsen B.V.",
             klantcode=KLANTCODE,
-            autorisatiesleutel=UWLR_KEY,
+            key=UWLR_KEY,
         )
         session.commit()
-        connection_id = connection.id
     engine.dispose()
     return reading["client_id"], reading["client_secret"], connection_id
 

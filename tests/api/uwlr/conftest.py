@@ -18,11 +18,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections import service as connections
-from koppelvlak.connections.models import UwlrProfile
 from koppelvlak.db import make_engine
-from koppelvlak.providers import service as providers
 from koppelvlak.roster.models import Board, School
-from tests.factories.providers import T0, accredited_provider, spec
+from tests.factories.providers import T0, uwlr_connected
 from tests.support.server import koppelvlak_env, run_cli, running_server
 
 KEY = "K" * 88  # real keys are 88-character base64 strings, beyond the schema's 64
@@ -59,37 +57,7 @@ class Deployment:
 def _connect(
     session: Session, board: Board, school: School, *, name: str, klantcode: str, key: str
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    provider = accredited_provider(session, T0, name=name)
-    app = providers.add_app(session, provider.id, f"{name} app")
-    version = providers.add_dataset_version(
-        session,
-        app.id,
-        spec(DATASET, entity_types=frozenset({"students", "groups", "staff"})),
-        actor="provider",
-        at=T0,
-    )
-    connection = connections.request(
-        session,
-        board_id=board.id,
-        school_id=school.id,
-        app_id=app.id,
-        actor="admin:test",
-        at=T0,
-        uwlr_profile=UwlrProfile.SMALLE_SET,
-    )
-    if version.sensitive:
-        connections.sign_off(session, board.id, connection.id, actor="dpo:test", at=T0)
-    connections.approve(session, board.id, connection.id, actor="admin:test", at=T0)
-    providers.create_uwlr_key(
-        session,
-        provider.id,
-        board.id,
-        [(school.brin, school.location_code)],
-        T0,
-        klantcode=klantcode,
-        autorisatiesleutel=key,
-    )
-    return provider.id, connection.id
+    return uwlr_connected(session, board, school, DATASET, name=name, klantcode=klantcode, key=key)
 
 
 @pytest.fixture(scope="module")
