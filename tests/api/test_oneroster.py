@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.api.oneroster.collections import ENDPOINTS
 from koppelvlak.connections import service as connections
+from koppelvlak.kit import changes
 from koppelvlak.providers import service as providers
 from koppelvlak.release import service as release
 from koppelvlak.roster.models import Student
@@ -181,6 +182,7 @@ def remove_first_student(
         student = session.get(Student, current.students[0].person_id)
         assert student is not None
         student.removed_at = at
+        changes.school_changed(session, student.school_id, at)  # as a sync notes it
         return
 
 
