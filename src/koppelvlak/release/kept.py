@@ -228,6 +228,9 @@ def refresh(
     if people is not None and _needs_everyone(session, connection_id):
         people = None
     head = _head(session, connection_id, at)  # first: a concurrent refresh waits here
+    # Never behind the last refresh: a scheduled refresh that waited for this lock behind a
+    # change would otherwise resolve at its older moment and undo what the change settled.
+    at = max(at, as_utc(head.refreshed_at))
     fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people)
     stored = repository.stored(session, connection_id, people)
     plan = _plan(head, fresh, stored, at, rewrite=rewrite)
