@@ -27,13 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, make_url, text
+from sqlalchemy import Engine, insert, make_url, select, text
 
-from koppelvlak.audit import ledger
-from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
-from koppelvlak.audit.sealing import seal
+from koppelvlak.audit import ledger, service
+from koppelvlak.audit.models import ChainHead, Entry, Payload, PersonKey
+from koppelvlak.audit.sealing import draft, seal
 from koppelvlak.audit.values import Channel, Disclosure
-from koppelvlak.db import make_engine, upgrade
+from koppelvlak.db import make_engine, session_factory, unit_of_work, upgrade
 from koppelvlak.roster.models import Board
 
 POSTGRES_URL = os.environ.get(
@@ -86,17 +86,19 @@ def _drop(kind: str, workdir: Path, name: str) -> None:
 
 
 def _batches(
-    board_id: uuid.UUID, entries: int, people: int
-) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], str]]:
-    """Rows exactly as ``record`` writes them (same ``seal``), ``BATCH`` entries at a time."""
+    board_id: uuid.UUID,
+    entries: int,
+    people: int,
+    population: list[uuid.UUID],
+    keys: dict[uuid.UUID, tuple[int, bytes]],
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], str]]:
+    """Rows exactly as ``record`` writes them (same ``draft`` and ``seal``), in batches."""
     previous = ledger.GENESIS
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     providers = [uuid.uuid4() for _ in range(20)]
     connections = [uuid.uuid4() for _ in range(40)]
-    population = [uuid.uuid4() for _ in range(5_000)]
     entry_rows: list[dict[str, Any]] = []
     payload_rows: list[dict[str, Any]] = []
-    subject_rows: list[dict[str, Any]] = []
     for sequence in range(1, entries + 1):
         disclosure = Disclosure(
             board_id=board_id,
@@ -113,7 +115,7 @@ def _batches(
         )
         sealed = seal(
             disclosure,
-            entry_id=uuid.uuid4(),
+            draft(disclosure, uuid.uuid4(), keys),
             sequence=sequence,
             previous_hash=previous,
             recorded_at=start + timedelta(milliseconds=250 * sequence),
@@ -121,29 +123,42 @@ def _batches(
         previous = sealed.entry_hash
         entry_rows.append(sealed.entry)
         payload_rows.append(sealed.payload)
-        subject_rows.extend(sealed.subjects)
         if len(entry_rows) == BATCH or sequence == entries:
-            yield entry_rows, payload_rows, subject_rows, previous
-            entry_rows, payload_rows, subject_rows = [], [], []
+            yield entry_rows, payload_rows, previous
+            entry_rows, payload_rows = [], []
 
 
 def fill(engine: Engine, entries: int, people: int) -> None:
     board_id = uuid.uuid4()
     now = datetime.now(UTC)
+    population = [uuid.uuid4() for _ in range(5_000)]
     with engine.begin() as connection:
         connection.execute(
             insert(Board).values(
                 id=board_id, code="BENCH", name="Benchmark", created_at=now, updated_at=now
             )
         )
+        connection.execute(
+            insert(PersonKey),
+            [
+                {"board_id": board_id, "person_id": person, "key": secrets.token_bytes(16)}
+                for person in population
+            ],
+        )
+        keys = {
+            person: (number, key)
+            for number, person, key in connection.execute(
+                select(PersonKey.number, PersonKey.person_id, PersonKey.key)
+            )
+        }
     done, last_hash = 0, ledger.GENESIS
-    for entry_rows, payload_rows, subject_rows, batch_hash in _batches(board_id, entries, people):
+    for entry_rows, payload_rows, batch_hash in _batches(
+        board_id, entries, people, population, keys
+    ):
         last_hash = batch_hash
         with engine.begin() as connection:
             connection.execute(insert(Entry), entry_rows)
             connection.execute(insert(Payload), payload_rows)
-            if subject_rows:
-                connection.execute(insert(Subject), subject_rows)
         done += len(entry_rows)
         print(f"\r  filled {done:,} / {entries:,}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -155,6 +170,24 @@ def fill(engine: Engine, entries: int, people: int) -> None:
         )
         if engine.dialect.name == "postgresql":
             connection.execute(text("ANALYZE"))
+
+
+def time_person_view(url: str, runs: int) -> float:
+    """Median seconds of ``disclosures_for_person`` for one person of the filled board."""
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    timings = []
+    with unit_of_work(sessions) as session:
+        board_id, person_id = session.execute(
+            select(PersonKey.board_id, PersonKey.person_id).limit(1)
+        ).one()
+    for _ in range(runs):
+        started = time.perf_counter()
+        with unit_of_work(sessions) as session:
+            service.disclosures_for_person(session, board_id, person_id)
+        timings.append(time.perf_counter() - started)
+    engine.dispose()
+    return statistics.median(timings)
 
 
 def time_verify(url: str, workdir: Path, runs: int, workers: int) -> list[tuple[float, float]]:
@@ -204,7 +237,7 @@ def main() -> None:
     kinds = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
     workdir = arguments.workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    name = f"kv_bench_audit_{arguments.entries}_{arguments.people}"
+    name = f"kv_bench_ledger_{arguments.entries}_{arguments.people}"  # the 0008 stored form
     results = []
     for kind in kinds:
         url, filled = _database(kind, workdir, name)
@@ -217,6 +250,14 @@ def main() -> None:
             fill(engine, arguments.entries, arguments.people)
             fill_seconds = round(time.perf_counter() - started, 1)
             engine.dispose()
+        results.append(
+            {
+                "database": kind,
+                "entries": arguments.entries,
+                "person_view_median_s": round(time_person_view(url, arguments.runs), 3),
+            }
+        )
+        print(json.dumps(results[-1]), file=sys.stderr)
         for workers in [int(w) for w in arguments.workers.split(",")]:
             timings = time_verify(url, workdir, arguments.runs, workers)
             median = statistics.median(wall for wall, _ in timings)

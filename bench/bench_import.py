@@ -33,7 +33,7 @@ from koppelvlak.db import make_engine, session_factory, unit_of_work, upgrade
 def child(url: str, kind: str, paths: list[str], board: str) -> None:
     """Import the files into the database at ``url``; print seconds and peak MB as JSON."""
     from koppelvlak.kit.clock import today
-    from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+    from koppelvlak.roster.importers.oneroster_map import parse_oneroster
     from koppelvlak.roster.importers.uwlr import parse_uwlr
     from koppelvlak.roster.service import apply_snapshot
 
@@ -44,18 +44,20 @@ def child(url: str, kind: str, paths: list[str], board: str) -> None:
     started = time.perf_counter()
     cpu = time.process_time()
     changed = 0
+    parse_cpu = 0.0
     for path in paths:
         parse = parse_uwlr if kind == "uwlr" else parse_oneroster
+        before = time.process_time()
         snapshot = parse(Path(path), today=today())
+        parse_cpu += time.process_time() - before
         with unit_of_work(factory) as session:
             report = apply_snapshot(session, snapshot, board_code=board, today=today())
         changed += sum(c["added"] + c["changed"] + c["removed"] for c in report.counts.values())
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps({"seconds": seconds, "cpu": cpu_seconds, "peak_mb": peak_mb, "changes": changed})
-    )
+    figures = {"seconds": seconds, "cpu": cpu_seconds, "parse_cpu": parse_cpu}
+    print(json.dumps({**figures, "peak_mb": peak_mb, "changes": changed}))
 
 
 def fresh_database(kind: str, workdir: Path, postgres: str | None) -> str:
@@ -138,6 +140,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", default=None, help="admin URL of a PostgreSQL server")
     parser.add_argument(
+        "--kinds", default="uwlr,oneroster", help="inputs to measure, comma-separated"
+    )
+    parser.add_argument(
         "--inputs",
         type=Path,
         default=None,
@@ -162,10 +167,13 @@ def main() -> None:
         )
         backends = ["sqlite"] + (["postgresql"] if arguments.postgres else [])
         print(
-            "| database | input | full import s (CPU s) | peak MB | re-sync s (CPU s) | peak MB |"
+            "| database | input | full import s (CPU s; parse) | peak MB "
+            "| re-sync s (CPU s; parse) | peak MB |"
         )
         print("| --- | --- | ---: | ---: | ---: | ---: |")
-        for kind, paths in (("uwlr", files), ("oneroster", [package])):
+        inputs = {"uwlr": files, "oneroster": [package]}
+        for kind in arguments.kinds.split(","):
+            paths = inputs[kind]
             for backend in backends:
                 full, again = [], []
                 for _ in range(arguments.runs):
@@ -181,12 +189,13 @@ def main() -> None:
                 def med(rows: list[dict[str, float]], key: str) -> float:
                     return statistics.median(row[key] for row in rows)
 
-                print(
-                    f"| {backend} | {kind} | {med(full, 'seconds'):.1f} ({med(full, 'cpu'):.1f}) | "
-                    f"{med(full, 'peak_mb'):.0f} | {med(again, 'seconds'):.1f} "
-                    f"({med(again, 'cpu'):.1f}) | {med(again, 'peak_mb'):.0f} |",
-                    flush=True,
-                )
+                def cell(rows: list[dict[str, float]]) -> str:
+                    return (
+                        f"{med(rows, 'seconds'):.2f} ({med(rows, 'cpu'):.2f}; "
+                        f"{med(rows, 'parse_cpu'):.2f}) | {med(rows, 'peak_mb'):.0f}"
+                    )
+
+                print(f"| {backend} | {kind} | {cell(full)} | {cell(again)} |", flush=True)
 
 
 if __name__ == "__main__":

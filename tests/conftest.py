@@ -25,9 +25,8 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or bool(
     os.environ.get("KOPPELVLAK_REQUIRE_POSTGRES")
 )
-SHARED = Path(
-    os.environ.get("KOPPELVLAK_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared")
-)
+TEST_DATA = Path(__file__).resolve().parent / "data"
+"""Third-party files the tests read, kept in the repository (each folder has its SOURCE.txt)."""
 
 
 def _postgres_admin() -> Engine:

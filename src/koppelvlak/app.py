@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +13,9 @@ from starlette.responses import JSONResponse, Response
 
 from koppelvlak import __version__
 from koppelvlak.api.mount import mount_provider_api
+from koppelvlak.api.ratelimit import Limits, TooManyAttempts
 from koppelvlak.api.uwlr.routes import mount_uwlr
+from koppelvlak.api.uwlr.schemas import verify as verify_uwlr_files
 from koppelvlak.db import check_database, current_revision, head_revision
 from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
 from koppelvlak.kit.problems import problem_response
@@ -48,25 +52,80 @@ def _add_health(app: FastAPI) -> None:
         return {"status": "ok", "version": __version__}
 
     @app.get(
-        "/readyz", tags=["operations"], summary="Readiness: the database answers and is migrated"
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: the database, every mounted interface and the rate-limit store",
     )
     def readyz(request: Request) -> Response:
-        runtime: Runtime = request.app.state.runtime
-        try:
-            check_database(runtime.engine)
-            revision = current_revision(runtime.engine)
-        except DatabaseUnavailable as error:
-            return problem_response(503, error.title, error.detail)
-        if revision != head_revision():
-            detail = (
-                f"database schema at {revision or 'empty'}, expected {head_revision()}; "
-                "run `koppelvlak db upgrade`"
+        checks = [check(request.app) for check in READINESS_CHECKS]
+        body = {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}
+        failed = [c for c in checks if c.critical and not c.ok]
+        if failed:
+            return problem_response(
+                503,
+                failed[0].title if len(failed) == 1 else "Not ready",
+                "; ".join(c.detail for c in failed),
+                failed={c.name: c.detail for c in failed},
             )
-            return problem_response(503, "Database not migrated", detail)
-        return JSONResponse({"status": "ready", "schema": revision})
+        status = "ready" if all(c.ok for c in checks) else "degraded"
+        return JSONResponse({"status": status, "schema": head_revision(), "checks": body})
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """One named readiness check. A failed critical check makes ``/readyz`` answer 503; a
+    failed non-critical one answers 200 with status ``degraded`` (ADR 0065)."""
+
+    name: str
+    ok: bool
+    detail: str
+    critical: bool = True
+    title: str = "Not ready"
+
+
+def _database(app: FastAPI) -> Readiness:
+    runtime: Runtime = app.state.runtime
+    try:
+        check_database(runtime.engine)
+        revision = current_revision(runtime.engine)
+    except DatabaseUnavailable as error:
+        return Readiness("database", False, error.detail, title=error.title)
+    if revision != head_revision():
+        detail = (
+            f"database schema at {revision or 'empty'}, expected {head_revision()}; "
+            "run `koppelvlak db upgrade`"
+        )
+        return Readiness("database", False, detail, title="Database not migrated")
+    return Readiness("database", True, f"schema {revision}")
+
+
+def _rate_limit_store(app: FastAPI) -> Readiness:
+    limits: Limits = app.state.limits
+    health = limits.store.health()
+    return Readiness("rate_limit_store", health.ok, health.detail, critical=False)
+
+
+def _uwlr(app: FastAPI) -> Readiness:
+    """The UWLR endpoints are always mounted: their official files must load and compile."""
+    runtime: Runtime = app.state.runtime
+    try:
+        verify_uwlr_files(runtime.settings.uwlr_dir)
+    except KoppelvlakError as error:
+        return Readiness("uwlr", False, error.detail, title=error.title)
+    return Readiness("uwlr", True, "official UWLR 2.2 files compile")
+
+
+READINESS_CHECKS: list[Callable[[FastAPI], Readiness]] = [_database, _uwlr, _rate_limit_store]
+"""Run in order by ``/readyz``; every failed critical check is named in its one 503 answer."""
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TooManyAttempts)
+    async def too_many(_request: Request, error: TooManyAttempts) -> Response:
+        return problem_response(
+            429, error.title, error.detail, headers={"Retry-After": str(error.retry_after)}
+        )
+
     @app.exception_handler(KoppelvlakError)
     async def domain_error(_request: Request, error: KoppelvlakError) -> Response:
         return problem_response(

@@ -2,7 +2,9 @@
 
 Secrets are never in the repository: when not given in the environment they are generated
 once into a key file with mode 0600 beside the database, so a restart keeps pseudonyms and
-tokens valid.
+tokens valid. Several processes may start at once (``serve --workers N``, or several ``serve``
+on one host): the first to find a key missing generates it under a lock file, the others then
+read what it wrote, so every process holds the same keys.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from filelock import FileLock, Timeout
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -34,18 +39,61 @@ class Settings(BaseSettings):
     token_signing_key: SecretStr | None = None
     session_key: SecretStr | None = None
     redis_url: str | None = None
-    base_url: str | None = Field(
-        default=None, description="Public URL of the service, used in hrefs and the WSDL address"
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public URL of the service: every href, Link and the WSDL address use it, "
+        "never the request's Host header",
     )
     digital_consent_age: int = Field(default=16, ge=0, le=18)
     access_token_seconds: int = Field(default=900, ge=30, le=86_400)
     max_request_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit: str = "600/minute"
-    release_cache_seconds: float = Field(
-        default=0, ge=0, le=300, description="Reuse a resolved release this long (0: never)"
+    failed_attempts_per_address: str = Field(
+        default="30 per 10 minutes",
+        description="Failed credential checks one client address may make before a lock-out",
+    )
+    failed_attempts_per_credential: str = Field(
+        default="10 per 10 minutes",
+        description="Failed checks of one client id or admin token before it is locked out",
+    )
+    applications_per_address: str = Field(
+        default="5/hour", description="Onboarding applications one client address may send"
+    )
+    max_header_bytes: int = Field(
+        default=32_768,
+        ge=4_096,
+        le=1_048_576,
+        description="Largest request line plus headers; a larger request is refused unread",
+    )
+    client_assertion_max_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=3600,
+        description="Longest accepted private_key_jwt lifetime, from iat (or now) to exp",
+    )
+    tobedeleted_days: int = Field(
+        default=30,
+        ge=1,
+        le=3_650,
+        description="How long an object that left a release is still reported as tobedeleted",
+    )
+    refresh_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=1_440,
+        description="How often an embedded `serve` refreshes every kept release (0: never)",
     )
     log_level: str = "info"
     uwlr_dir: Path | None = None
+    uwlr_key_checks: int = Field(
+        default=2, ge=1, le=64, description="UWLR keys verified at once per process (argon2)"
+    )
+    uwlr_failures_per_address: str = Field(
+        default="20/10 minutes", description="Failed UWLR key checks per client address"
+    )
+    uwlr_failures_per_klantcode: str = Field(
+        default="10/10 minutes", description="Failed UWLR key checks per klantcode"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +102,34 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             raise ValueError("use the psycopg 3 driver: postgresql+psycopg://…")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator(
+        "rate_limit",
+        "failed_attempts_per_address",
+        "failed_attempts_per_credential",
+        "applications_per_address",
+        "uwlr_failures_per_address",
+        "uwlr_failures_per_klantcode",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate such as '10 per 10 minutes' or '600/minute'") from None
         return value
 
     @field_validator("log_level")
@@ -94,24 +170,46 @@ class Secrets:
         return "Secrets(<hidden>)"
 
 
+KEY_FILE_LOCK_SECONDS = 30
+
+
 def load_secrets(settings: Settings) -> Secrets:
     """Environment first, then the key file; missing keys are generated into the file (0600)."""
+    given = {
+        name: value.get_secret_value()
+        for name in _SECRET_NAMES
+        if (value := getattr(settings, name)) is not None
+    }
     stored = _read_key_file(settings.key_file)
-    values: dict[str, str] = {}
-    missing = False
-    for name in _SECRET_NAMES:
-        given: SecretStr | None = getattr(settings, name)
-        if given is not None:
-            values[name] = given.get_secret_value()
-        elif name in stored:
-            values[name] = stored[name]
-        else:
-            values[name] = secrets.token_urlsafe(48)
-            stored[name] = values[name]
-            missing = True
-    if missing:
-        _write_key_file(settings.key_file, stored)
+    if any(name not in given and name not in stored for name in _SECRET_NAMES):
+        stored = _complete_key_file(settings.key_file, set(_SECRET_NAMES) - set(given))
+    values = {**stored, **given}
     return Secrets(**{name: values[name].encode() for name in _SECRET_NAMES})
+
+
+def _complete_key_file(path: Path, needed: set[str]) -> dict[str, str]:
+    """Under the key file's lock: read it again, generate what is still missing, write it whole.
+
+    Another process may have written the keys between our first read and taking the lock; the
+    second read sees them, so no process ever generates a key another one already holds.
+    """
+    lock = FileLock(path.with_name(path.name + ".lock"), timeout=KEY_FILE_LOCK_SECONDS)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with lock:
+            stored = _read_key_file(path)
+            missing = needed - set(stored)
+            if missing:
+                stored.update({name: secrets.token_urlsafe(48) for name in sorted(missing)})
+                _write_key_file(path, stored)
+            return stored
+    except Timeout:
+        raise ConfigurationError(
+            f"key file {path} is locked by another process for more than "
+            f"{KEY_FILE_LOCK_SECONDS} s; remove {lock.lock_file} if no Koppelvlak is starting"
+        ) from None
+    except OSError as error:
+        raise ConfigurationError(f"cannot write key file {path}: {error.strerror}") from None
 
 
 def _read_key_file(path: Path) -> dict[str, str]:
@@ -127,12 +225,14 @@ def _read_key_file(path: Path) -> dict[str, str]:
 
 
 def _write_key_file(path: Path, data: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    """Write a whole new file and rename it into place: a reader sees no file or all of it."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        descriptor = os.open(path, flags, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:  # mkstemp: mode 0600
             json.dump(data, handle, indent=2)
-        os.chmod(path, 0o600)
-    except OSError as error:
-        raise ConfigurationError(f"cannot write key file {path}: {error.strerror}") from None
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

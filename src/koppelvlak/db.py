@@ -2,6 +2,12 @@
 
 Services take a ``Session`` and may ``flush()``; a request, command or job runs in one
 ``unit_of_work`` that commits once at the end or rolls everything back (ADR 0002).
+
+On SQLite several processes share one file (ADR 0004): WAL so readers never wait for the
+writer, a busy timeout so a writer waits for the lock instead of failing, and units of work that
+will write take the write lock at ``BEGIN IMMEDIATE``. A deferred transaction that reads first
+and writes later cannot wait: once another process has committed since its first read, SQLite
+refuses the upgrade at once with "database is locked", whatever the busy timeout.
 """
 
 from __future__ import annotations
@@ -61,37 +67,65 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+WRITE_OPTION = "koppelvlak_write"
+"""Execution option of a unit of work that will write: on SQLite it begins ``IMMEDIATE``."""
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for the write lock before giving up (ADR 0004).
+
+Write transactions are kept short (milliseconds to a few hundred), so only a queue of many
+writers, or a long import, makes one wait; failing after 30 s still answers before a client's
+usual 60 s timeout.
+"""
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # SQLAlchemy's documented recipe: let SQLAlchemy, not pysqlite, emit BEGIN so
     # SAVEPOINTs work, and enforce foreign keys, which SQLite leaves off by default.
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout first: even switching to WAL may have to wait for another process.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")  # persistent: once per database file
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe in WAL
         cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # The other half of the recipe: SQLAlchemy emits BEGIN itself, IMMEDIATE for writers.
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite or PostgreSQL with the pragmas and pool settings we rely on."""
+    """An engine for SQLite or PostgreSQL with the pragmas and pool settings we rely on.
+
+    Bound parameters are hidden from SQL errors: they are student ids, keys, scores and XML,
+    and an error ends up in a log.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
-
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``write=True`` for units of work that will write.
+
+    A writer's transaction takes SQLite's write lock when it begins (``BEGIN IMMEDIATE``), so it
+    waits its turn under the busy timeout instead of failing when it first writes. On
+    PostgreSQL the option changes nothing: row locks already wait.
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager
@@ -176,6 +210,8 @@ def pd(category: str) -> dict[str, str]:
     Categories: ``none`` (no personal data), ``identifier`` (keys and pseudonyms that single out
     a person), ``name``, ``contact``, ``birth_date``, ``demographic``, ``education`` (year group,
     enrolment, memberships), ``credential``, ``special`` (never shareable), ``payload`` (what a
-    disclosure asked and sent, with the salts that commit to it; erasable, kept in the ledger).
+    disclosure asked and sent, with the salts that commit to it; erasable, kept in the ledger),
+    ``release`` (a rendered copy of what a connection may see: the kept release; rebuilt from the
+    roster, erased with it).
     """
     return {"pd": category}

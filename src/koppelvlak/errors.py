@@ -51,3 +51,10 @@ class ConfigurationError(KoppelvlakError):
 class DatabaseUnavailable(KoppelvlakError):
     status = 503
     title = "Database unavailable"
+
+
+class Ambiguous(KoppelvlakError):
+    """A name or key an admin typed fits several records; the message lists them."""
+
+    status = 409
+    title = "Ambiguous name"

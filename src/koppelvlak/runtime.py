@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from koppelvlak.config import Secrets, Settings, get_settings, load_secrets
 from koppelvlak.db import make_engine, session_factory, unit_of_work
+from koppelvlak.kit import changes
 
 
 @dataclass
@@ -22,13 +23,31 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    writer_sessions: sessionmaker[Session]
     _secrets: Secrets | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every unit of work settles the kept releases its changes touched before it commits.
+        for sessions in (self.sessions, self.writer_sessions):
+            event.listen(sessions, "before_commit", self._settle_kept_releases)
+
+    def _settle_kept_releases(self, session: Session) -> None:
+        if not changes.pending(session):
+            return
+        from koppelvlak.release import kept
+
+        kept.settle(session, self.secrets.pseudonym_key)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
         settings = settings or get_settings()
         engine = make_engine(settings.database_url)
-        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            writer_sessions=session_factory(engine, write=True),
+        )
 
     @property
     def secrets(self) -> Secrets:
@@ -41,6 +60,12 @@ class Runtime:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as session:
+    def unit_of_work(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction; ``write=True`` when it will write, so it queues for the lock first.
+
+        Keep writers short: on SQLite one writer at a time holds the lock (ADR 0004). A unit
+        that only reads never waits for a writer and never makes one wait.
+        """
+        factory = self.writer_sessions if write else self.sessions
+        with unit_of_work(factory) as session:
             yield session

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.app import create_app
 from koppelvlak.config import Settings
-from koppelvlak.db import make_engine, session_factory, unit_of_work
+from koppelvlak.kit.clock import utcnow
+from koppelvlak.release import kept
 from koppelvlak.runtime import Runtime
 from tests.support.oneroster_client import checked_client
 from tests.support.provider_setup import add_providers
@@ -45,7 +46,13 @@ def api(
 ) -> Iterator[Api]:
     """One committed database per module and kind; each test makes its own board and provider."""
     key_file = tmp_path_factory.mktemp("keys") / "k.json"
-    settings = Settings(database_url=fresh_database_url(request.param), key_file=key_file)
+    settings = Settings(
+        database_url=fresh_database_url(request.param),
+        key_file=key_file,
+        # Every test of a module applies from the same test address; the cap on applications
+        # per address has its own tests (tests/api/test_ratelimit.py).
+        applications_per_address="10000/hour",
+    )
     runtime = Runtime.from_settings(settings)
     with TestClient(create_app(runtime)) as client:
         yield Api(client, runtime)
@@ -82,13 +89,18 @@ class Deployment:
         return checked_client(self.base_url, headers=headers)
 
     def change(self, action: Callable[[Session], None]) -> None:
-        """Run a real service call against the server's database, committed."""
-        engine = make_engine(self.database_url)
-        try:
-            with unit_of_work(session_factory(engine)) as session:
-                action(session)
-        finally:
-            engine.dispose()
+        """Run a real service call against the server's database, committed (kept release too)."""
+        change_as_server(self.database_url, self.workdir, action)
+
+
+def change_as_server(url: str, workdir: Path, action: Callable[[Session], Any]) -> Any:
+    """One unit of work with the server's settings and keys, so the kept release settles alike."""
+    runtime = Runtime.from_settings(Settings(database_url=url, key_file=workdir / "keys.json"))
+    try:
+        with runtime.unit_of_work() as session:
+            return action(session)
+    finally:
+        runtime.engine.dispose()
 
 
 def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[Deployment]:
@@ -97,14 +109,21 @@ def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[
     environment = koppelvlak_env(url, workdir, **env)
     built = run_cli("demo", "--students", str(students), "--json", env=environment)
     assert built.returncode == 0, built.stderr
-    engine = make_engine(url)
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            ours = add_providers(session)
-    finally:
-        engine.dispose()
+    ours = change_as_server(url, workdir, add_providers)
     with running_server(environment) as base_url:
         yield Deployment(base_url, url, json.loads(built.stdout), ours, workdir)
+    # Whatever the tests did through the services, the kept releases still equal the rules.
+    assert drift(url, workdir) == []
+
+
+def drift(url: str, workdir: Path) -> list[kept.Drift]:
+    """``koppelvlak release check`` on the server's database, with its keys."""
+    runtime = Runtime.from_settings(Settings(database_url=url, key_file=workdir / "keys.json"))
+    try:
+        with runtime.unit_of_work() as session:
+            return kept.check(session, utcnow(), runtime.secrets.pseudonym_key)
+    finally:
+        runtime.engine.dispose()
 
 
 @pytest.fixture(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import event
 
 from koppelvlak.connections.admin_tokens import create_token
 from koppelvlak.connections.models import AdminRole
@@ -119,3 +123,28 @@ class TestExplain:
             headers=_auth(tokens[AdminRole.VIEWER]),
         )
         assert response.status_code == 404
+
+
+class TestLocking:
+    def test_a_request_that_may_change_something_takes_the_write_lock_before_reading(
+        self, api: Api
+    ) -> None:
+        if not api.runtime.is_sqlite:
+            pytest.skip("PostgreSQL row locks wait by themselves; only SQLite needs this")
+        setup, tokens = _setup(api)
+        begun: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if statement.startswith("BEGIN"):
+                begun.append(statement)
+
+        event.listen(api.runtime.engine, "before_cursor_execute", seen)
+        try:
+            url = f"/admin/api/v1/connections/{setup.connection.id}"
+            viewed = api.client.get(url, headers=_auth(tokens[AdminRole.VIEWER]))
+            read = list(begun)
+            approved = api.client.post(f"{url}/approve", headers=_auth(tokens[AdminRole.ADMIN]))
+        finally:
+            event.remove(api.runtime.engine, "before_cursor_execute", seen)
+        assert (viewed.status_code, approved.status_code) == (200, 200)
+        assert (read, begun[len(read) :]) == (["BEGIN"], ["BEGIN IMMEDIATE"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,32 @@ class TestRequestLimits:
         assert [a.status_code for a in answers] == [401, 401, 429]
         assert answers[2].headers["content-type"] == "application/problem+json"
         assert 1 <= int(answers[2].headers["Retry-After"]) <= 60
+
+
+class TestJsonBodyLimits:
+    @pytest.mark.parametrize("path", ["/onboarding/v1/applications", "/admin/api/v1/connections"])
+    def test_a_json_body_over_the_limit_is_413_before_it_is_parsed(
+        self, tmp_path: Path, path: str
+    ) -> None:
+        body = b'{"name": "' + b"a" * 20_000_000 + b'"}'
+        answer = client(tmp_path).post(
+            path, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["detail"] == "the request body exceeds 5000000 bytes"
+
+    def test_a_streamed_json_body_without_a_length_is_cut_off_too(self, tmp_path: Path) -> None:
+        def chunks() -> Iterator[bytes]:
+            yield b'{"name": "'
+            for _ in range(30):
+                yield b"a" * 100_000
+            yield b'"}'
+
+        answer = client(tmp_path, max_request_bytes=1_000_000).post(
+            "/onboarding/v1/applications",
+            content=chunks(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 413
+        assert answer.json()["detail"] == "the request body exceeds 1000000 bytes"

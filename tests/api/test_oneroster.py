@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
+from sqlalchemy.orm import Session
 
+from koppelvlak.api.oneroster.collections import ENDPOINTS
+from koppelvlak.connections import service as connections
+from koppelvlak.kit import changes
+from koppelvlak.providers import service as providers
+from koppelvlak.release import service as release
+from koppelvlak.roster.models import Student
 from tests.api.conftest import USERS, Deployment
 from tests.support.oneroster_client import checked_client, response_hooks
+from tests.support.oneroster_schema import body_errors
 
 BASE = "/ims/oneroster/rostering/v1p2"
 CORE = "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly"
@@ -107,6 +119,165 @@ class TestTheDemoProviders:
             assert int(page.headers["X-Total-Count"]) >= len(page.json()["users"])
 
 
+COLLECTIONS = [e.path for e in ENDPOINTS if "{" not in e.path]
+
+
+def read_everything(client: httpx.Client, params: dict[str, str]) -> dict[str, int]:
+    """Follow ``next`` through every collection; the response hook is the strict client."""
+    counts: dict[str, int] = {}
+    for path in COLLECTIONS:
+        url: str | None = f"{BASE}{path}"
+        query: dict[str, str] | None = {"limit": "25", **params}
+        counts[path] = 0
+        while url:
+            page = client.get(url, params=query)
+            if path == "/demographics" and page.status_code == 403:
+                break  # no dataset of this provider justifies the scope
+            assert page.status_code == 200, (path, page.text)
+            (records,) = page.json().values()
+            counts[path] += len(records)
+            url, query = page.links.get("next", {}).get("url"), None
+    return counts
+
+
+def tobedeleted(client: httpx.Client, since: str) -> list[dict[str, Any]]:
+    delta = client.get(USERS, params={"limit": "1000", "filter": f"dateLastModified>'{since}'"})
+    return [u for u in delta.json()["users"] if u["status"] == "tobedeleted"]
+
+
+class TestAStrictClientReadsEveryPageOfEveryDemoProvider:
+    """The schema plus the strict rule (no empty required string) on every page, deltas too."""
+
+    def test_every_collection_page_is_accepted(self, deployment: Deployment) -> None:
+        for provider in deployment.demo["providers"] + deployment.providers:
+            with deployment.client(provider) as client:
+                counts = read_everything(client, {})
+            assert counts["/users"] > 0, provider["name"]
+
+    def test_every_delta_page_is_accepted_including_the_people_who_left(
+        self, own_deployment: Deployment
+    ) -> None:
+        since = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        demo = own_deployment.demo["providers"]
+        for provider in demo:
+            own_deployment.change(lambda s, p=provider: remove_first_student(own_deployment, s, p))
+        for provider in demo:
+            with own_deployment.client(provider) as client:
+                read_everything(client, {"filter": f"dateLastModified>'{since}'"})
+                gone = tobedeleted(client, since)
+            assert gone, provider["name"]
+            assert {(u["givenName"], u["familyName"]) for u in gone} == {("-", "-")}
+
+
+def remove_first_student(
+    deployment: Deployment, session: Session, provider: dict[str, Any]
+) -> None:
+    """The LAS removes the first student this provider sees (a sync would do the same)."""
+    at = datetime.now(UTC)
+    principal = providers.client_principal(session, provider["client_id"], at)
+    assert principal is not None
+    keys = json.loads((Path(deployment.workdir) / "keys.json").read_text(encoding="utf-8"))
+    for view in connections.connections_for_provider(session, principal.provider_id, at):
+        current = release.resolve(session, view.connection_id, at, keys["pseudonym_key"].encode())
+        student = session.get(Student, current.students[0].person_id)
+        assert student is not None
+        student.removed_at = at
+        changes.school_changed(session, student.school_id, at)  # as a sync notes it
+        return
+
+
+class TestLinksAndHrefs:
+    def test_a_forged_host_header_reaches_no_href_and_no_link(self, deployment: Deployment) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(
+                USERS, params={"limit": "2", "offset": "1"}, headers={"Host": "evil.example"}
+            )
+        assert page.status_code == 200
+        assert "evil.example" not in page.text
+        assert "evil.example" not in page.headers["Link"]
+        hrefs = [u["primaryOrg"]["href"] for u in page.json()["users"]]
+        assert all(h.startswith(deployment.base_url + BASE + "/orgs/") for h in hrefs)
+        assert {link["url"].split("?")[0] for link in page.links.values()} == {
+            deployment.base_url + USERS
+        }
+
+    def test_unknown_query_parameters_are_not_echoed_into_link(
+        self, deployment: Deployment
+    ) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(USERS, params={"limit": "2", "junk": "x" * 500, "sort": "givenName"})
+        assert page.status_code == 200
+        assert "junk" not in page.headers["Link"]
+        assert "sort=givenName" in page.links["next"]["url"]
+
+    def test_prev_of_a_page_past_the_end_is_the_last_page(self, deployment: Deployment) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            page = client.get(USERS, params={"limit": "5", "offset": "100000"})
+        assert page.status_code == 200
+        assert page.json()["users"] == []
+        assert page.links["prev"]["url"] == page.links["last"]["url"]
+
+    def test_an_unknown_route_under_the_base_path_is_status_info(
+        self, deployment: Deployment
+    ) -> None:
+        token = deployment.token(deployment.providers[0])
+        # Not the checked client: the official document has no such path to check against.
+        answer = httpx.get(
+            f"{deployment.base_url}{BASE}/shoes/42", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 404
+        assert body_errors("imsx_StatusInfoDType", answer.json()) == []
+        assert imsx_minor(answer.json()) == "unknownobject"
+        assert answer.json()["imsx_description"] == "no such OneRoster endpoint"
+
+
+class TestFilters:
+    def test_a_parenthesised_in_on_a_dotted_path_selects_those_schools(
+        self, deployment: Deployment
+    ) -> None:
+        provider = deployment.provider("Toetsleverancier")
+        schools = [s["brin"] + s["location"] for s in provider["schools"]]
+        wanted = f"(school.sourcedId='{schools[0]}' OR school.sourcedId='nowhere')"
+        with deployment.client(provider) as client:
+            every = client.get(f"{BASE}/enrollments", params={"limit": "1000"}).json()
+            some = client.get(
+                f"{BASE}/enrollments", params={"limit": "1000", "filter": wanted}
+            ).json()
+        expected = [e for e in every["enrollments"] if e["school"]["sourcedId"] == schools[0]]
+        assert some["enrollments"] == expected
+        assert 0 < len(expected) < len(every["enrollments"])
+
+    def test_lower_case_t_and_z_in_a_delta_are_accepted(self, deployment: Deployment) -> None:
+        with deployment.client(deployment.providers[0]) as client:
+            upper = client.get(USERS, params={"filter": "dateLastModified>'2000-01-01T00:00:00Z'"})
+            lower = client.get(USERS, params={"filter": "dateLastModified>'2000-01-01t00:00:00z'"})
+        assert lower.status_code == 200
+        assert lower.json() == upper.json()
+
+
+class TestTheFullRosteringDemoProvider:
+    """Klaslokaal: what a conformance run's rostering checks need is there."""
+
+    def test_teachers_with_e_mail_classes_with_a_kind_and_both_kinds_of_enrollment(
+        self, deployment: Deployment
+    ) -> None:
+        provider = next(p for p in deployment.demo["providers"] if p["app"] == "Klaslokaal")
+        with deployment.client(provider) as client:
+            teachers = client.get(f"{BASE}/teachers", params={"limit": "1000"}).json()["users"]
+            classes = client.get(f"{BASE}/classes", params={"limit": "1000"}).json()["classes"]
+            enrollments = client.get(f"{BASE}/enrollments", params={"limit": "1000"}).json()
+            first = classes[0]["sourcedId"]
+            in_class = client.get(f"{BASE}/classes/{first}/teachers").json()["users"]
+            periods = client.get(f"{BASE}/gradingPeriods").json()["academicSessions"]
+        assert teachers
+        assert all(t["email"].endswith("@demo.koppelvlak.nl") for t in teachers)
+        assert all(t["familyName"] != "-" for t in teachers)
+        assert {c["classType"] for c in classes} == {"homeroom", "scheduled"}
+        assert {e["role"] for e in enrollments["enrollments"]} == {"student", "teacher"}
+        assert in_class
+        assert periods == []
+
+
 class TestOnlyTheDatasetsAttributesAppear:
     def test_every_user_field_is_justified_by_a_released_attribute(
         self, deployment: Deployment
@@ -123,9 +294,21 @@ class TestOnlyTheDatasetsAttributesAppear:
             for user in users:
                 assert set(user) <= allowed, (provider["name"], set(user) - allowed)
                 if not any(a.endswith(".family_name") for a in attributes):
-                    assert user["familyName"] == ""
+                    assert user["familyName"] == "-"
+                    assert "familyName" in user["metadata"]["nl.withheld"]
                 if not any(a.endswith(".email") for a in attributes):
                     assert "email" not in user
+
+    def test_the_kind_of_a_class_goes_only_to_datasets_that_list_it(
+        self, deployment: Deployment
+    ) -> None:
+        for provider in deployment.demo["providers"] + deployment.providers:
+            listed = "group.kind" in provider["dataset"]["attributes"]
+            with deployment.client(provider) as client:
+                answer = client.get(f"{BASE}/classes", params={"limit": "1000"})
+            for cls in answer.json()["classes"]:
+                assert ("classType" in cls) is listed, provider["name"]
+                assert ("nl.groupKind" in cls.get("metadata", {})) is listed, provider["name"]
 
     def test_demographics_need_a_dataset_with_birth_date_or_sex(
         self, deployment: Deployment
@@ -196,6 +379,21 @@ class TestBadRequests:
             ({"fields": "shoeSize"}, "invalid_selection_field", "fields: unknown field 'shoeSize'"),
             ({"sort": "shoeSize"}, "invaliddata", "sort: unknown field 'shoeSize'"),
             ({"limit": "0"}, "invaliddata", "limit: must be at least 1"),
+            (
+                {"filter": " OR ".join(f"givenName='{n}'" for n in range(1000))},
+                "invalid_filter_field",
+                "filter: longer than 2000 characters",
+            ),
+            (
+                {"filter": " OR ".join(f"role='{n}'" for n in range(60))},
+                "invalid_filter_field",
+                "filter: more than 50 comparisons",
+            ),
+            (
+                {"filter": "dateLastModified>'2025-13-01'"},
+                "invalid_filter_field",
+                "filter: dateLastModified needs an RFC 3339 date or date-time, got '2025-13-01'",
+            ),
         ],
     )
     def test_bad_parameters_get_the_spec_status_info(
@@ -206,6 +404,13 @@ class TestBadRequests:
         assert answer.status_code == 400
         assert imsx_minor(answer.json()) == minor
         assert answer.json()["imsx_description"] == description
+
+    def test_a_refused_filter_is_not_echoed_anywhere(self, deployment: Deployment) -> None:
+        huge = " OR ".join(f"givenName='{n}'" for n in range(1000))
+        with deployment.client(deployment.providers[0]) as client:
+            answer = client.get(USERS, params={"filter": huge})
+        assert "Link" not in answer.headers
+        assert len(answer.content) < 1000
 
     def test_a_token_without_the_demographics_scope_is_forbidden_there(
         self, deployment: Deployment

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections import service as connections
+from koppelvlak.kit import changes
 from koppelvlak.providers import service as providers
 from koppelvlak.release import service as release
 from koppelvlak.roster.models import Student
@@ -246,6 +247,7 @@ class TestDeltas:
                 student = session.get(Student, person.person_id)
                 assert student is not None
                 student.removed_at = left_at
+                changes.school_changed(session, student.school_id, left_at)  # as a sync notes it
 
             own_deployment.change(remove_one_student)
             changed = now()

@@ -19,6 +19,7 @@ class TestReadiness:
             response = httpx.get(base + "/readyz")
         assert response.status_code == 200
         assert response.json()["status"] == "ready"
+        assert list(response.json()["checks"]) == ["database", "uwlr", "rate_limit_store"]
 
     def test_an_embedded_sqlite_database_is_created_and_migrated_on_start(
         self, tmp_path: Path
@@ -42,6 +43,46 @@ class TestReadiness:
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"].startswith("database unreachable: ")
+
+    def test_missing_uwlr_files_make_readiness_answer_503_naming_them(
+        self, fresh_database_url: Callable[[str], str], tmp_path: Path
+    ) -> None:
+        empty = tmp_path / "uwlr"
+        empty.mkdir()
+        env = koppelvlak_env(fresh_database_url("sqlite"), tmp_path, KOPPELVLAK_UWLR_DIR=str(empty))
+        with running_server(env) as base:
+            response = httpx.get(base + "/readyz")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        detail = (
+            f"the official UWLR 2.2 files are missing (KOPPELVLAK_UWLR_DIR={empty}): "
+            "it needs wsdl/ and Schemas/ (or v2p2/ holding them); unset it to use the bundled files"
+        )
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "UWLR files missing or unusable",
+            "status": 503,
+            "detail": detail,
+            "failed": {"uwlr": detail},
+        }
+
+    def test_every_failing_check_is_named_in_one_answer(self, tmp_path: Path) -> None:
+        database = tmp_path / "gone.db"
+        env = koppelvlak_env(
+            f"sqlite:///{database}", tmp_path, KOPPELVLAK_UWLR_DIR=str(tmp_path / "none")
+        )
+        with running_server(env) as base:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+            database.mkdir()
+            response = httpx.get(base + "/readyz")
+        assert response.status_code == 503
+        problem = response.json()
+        assert problem["title"] == "Not ready"
+        assert list(problem["failed"]) == ["database", "uwlr"]
+        assert problem["failed"]["database"].startswith("database unreachable: ")
+        assert problem["failed"]["uwlr"].startswith("the official UWLR 2.2 files are missing (")
+        assert problem["detail"] == "; ".join(problem["failed"].values())
 
 
 class TestCommandLineErrors:

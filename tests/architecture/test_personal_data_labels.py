@@ -16,6 +16,7 @@ CATEGORIES = {
     "credential",
     "special",
     "payload",
+    "release",
 }
 
 

@@ -14,7 +14,7 @@ import factory
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections import service as connections
-from koppelvlak.connections.models import Connection, ScopeKind
+from koppelvlak.connections.models import Connection, ScopeKind, UwlrProfile
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.models import AccreditationState, Provider
 from koppelvlak.providers.schemas import Application, DatasetSpec, DatasetVersionView
@@ -115,3 +115,50 @@ def connected(
             connections.sign_off(session, board.id, connection.id, actor="dpo:test", at=at)
         connections.approve(session, board.id, connection.id, actor="admin:test", at=at)
     return Setup(board, school, provider, app.id, version, connection)
+
+
+def uwlr_connected(
+    session: Session,
+    board: Board,
+    school: School,
+    attributes: dict[str, bool],
+    *,
+    name: str,
+    klantcode: str,
+    key: str,
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """An accredited provider with an active Smalle-set connection and a UWLR key for the school.
+
+    Returns (provider id, connection id).
+    """
+    provider = accredited_provider(session, T0, name=name)
+    app = providers.add_app(session, provider.id, f"{name} app")
+    version = providers.add_dataset_version(
+        session,
+        app.id,
+        spec(attributes, entity_types=frozenset({"students", "groups", "staff"})),
+        actor="provider",
+        at=T0,
+    )
+    connection = connections.request(
+        session,
+        board_id=board.id,
+        school_id=school.id,
+        app_id=app.id,
+        actor="admin:test",
+        at=T0,
+        uwlr_profile=UwlrProfile.SMALLE_SET,
+    )
+    if version.sensitive:
+        connections.sign_off(session, board.id, connection.id, actor="dpo:test", at=T0)
+    connections.approve(session, board.id, connection.id, actor="admin:test", at=T0)
+    providers.create_uwlr_key(
+        session,
+        provider.id,
+        board.id,
+        [(school.brin, school.location_code)],
+        T0,
+        klantcode=klantcode,
+        autorisatiesleutel=key,
+    )
+    return provider.id, connection.id

@@ -12,8 +12,10 @@ from koppelvlak.roster.demo import build_demo_board, find_demo_board, remove_boa
 from koppelvlak.roster.models import (
     Group,
     GroupKind,
+    Guardian,
     Guardianship,
     School,
+    Staff,
     Student,
     StudentMembership,
 )
@@ -98,6 +100,30 @@ class TestDemoBoard:
         assert {"van der", "de", "van den"} <= prefixes
         names = set(session.scalars(select(Student.given_name).distinct()))
         assert any(ch in "".join(n or "" for n in names) for ch in "ëïö")
+
+    def test_addresses_and_usernames_come_from_names_never_from_keys(
+        self, session: Session
+    ) -> None:
+        build_demo_board(session, students=400, seed=7, school_year="2025-2026")
+        people = [
+            *session.execute(select(Student.source_key, Student.email, Student.username)),
+            *session.execute(select(Staff.source_key, Staff.email, Staff.username)),
+            *(
+                (key, email, None)
+                for key, email in session.execute(select(Guardian.source_key, Guardian.email))
+            ),
+        ]
+        addresses = [email for _key, email, _user in people if email]
+        assert addresses
+        assert len(addresses) == len(set(addresses))
+        for key, email, username in people:
+            for value in (email, username):
+                assert value is None or key.lower() not in value.lower(), (key, value)
+        for brin in ("99xx", "99yy"):
+            assert not any(brin in a for a in addresses)
+        emma = session.execute(select(Student).where(Student.source_key == "000121")).scalar_one()
+        assert emma.username is not None
+        assert emma.username.startswith("emma.devries")
 
     def test_removing_the_board_leaves_nothing_behind(self, session: Session) -> None:
         summary = build_demo_board(session, students=50, seed=1, school_year="2025-2026")

@@ -6,7 +6,6 @@ is checked by comparing two dumps.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
@@ -24,25 +23,14 @@ from koppelvlak.kit.clock import utcnow
 from koppelvlak.roster.importers.snapshot import Snapshot
 from koppelvlak.roster.models import ImportRun
 from koppelvlak.roster.service import ImportReport, apply_snapshot, record_refused
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
+from tests.support.uwlr import SCHEMAS
 
 TODAY = date(2026, 11, 23)
 LG_NS = "http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens"
 
 
-def _shared() -> Path:
-    """``../shared`` beside the checkout, or beside any folder above it (git worktrees)."""
-    if (SHARED / "uwlr").is_dir():
-        return SHARED
-    for folder in Path(__file__).resolve().parents:
-        if (folder / "shared" / "uwlr").is_dir():
-            return folder / "shared"
-    return SHARED
-
-
-SHARED_DIR = _shared()
-SCHEMAS = Path(os.environ.get("KOPPELVLAK_UWLR_DIR", SHARED_DIR / "uwlr")) / "v2p2" / "Schemas"
-CATALYST = SHARED_DIR / "oneroster" / "samples" / "catalyst-v1p2-csv"
+CATALYST = TEST_DATA / "oneroster" / "catalyst-v1p2-csv"
 
 SCHOOL = (
     "<le:school><le:schooljaar>2024-2025</le:schooljaar><le:brincode>99XX</le:brincode>"

@@ -26,6 +26,16 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         "export.xml, line 1: a DOCTYPE or entity declaration is not allowed; expected plain UWLR "
         "XML without one",
     ),
+    "a DOCTYPE after 70,000 spaces": (
+        b'<?xml version="1.0"?>' + b" " * 70_000 + b'<!DOCTYPE x [<!ENTITY a "b">]>\n' + _BODY,
+        "export.xml, line 1: a DOCTYPE or entity declaration is not allowed; expected plain UWLR "
+        "XML without one",
+    ),
+    "a DOCTYPE in UTF-32 without a byte-order mark": (
+        ('<!DOCTYPE x [<!ENTITY a "b">]>\n' + _BODY.decode()).encode("utf-32-be"),
+        "export.xml, line 1: a DOCTYPE or entity declaration is not allowed; expected plain UWLR "
+        "XML without one",
+    ),
     "UTF-16 without a byte-order mark under a UTF-8 declaration": (
         uwlr().decode().encode("utf-16-le"),
         "export.xml, line 1: the file is UTF-16 without a byte-order mark; expected UTF-8, "

@@ -1,4 +1,5 @@
-"""The OneRoster 1.2 CSV reader: exact headers, manifest modes, safe zips, precise refusals."""
+"""The OneRoster 1.2 CSV reader: exact headers, manifest modes, safe zips, precise refusals,
+and deltas whose references resolve against the stored roster."""
 
 from __future__ import annotations
 
@@ -6,12 +7,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from koppelvlak.errors import KoppelvlakError
 from koppelvlak.roster.importers.errors import ImportFailed
-from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.oneroster_spec import COLUMNS
+from koppelvlak.roster.importers.oneroster_stored import Stored
 from koppelvlak.roster.importers.snapshot import Mode, Snapshot
-from tests.roster.conftest import CATALYST, TODAY
+from koppelvlak.roster.models import Guardian, Staff, Student
+from koppelvlak.roster.repository import stored_references
+from koppelvlak.roster.service import ImportReport
+from tests.roster.conftest import CATALYST, TODAY, dump, import_snapshot
 from tests.roster.oneroster_package import ROWS, write_package
 
 
@@ -264,3 +272,139 @@ class TestWhatItRefuses:
         assert str(refused(package)) == (
             "users.csv, line 2: a delta row needs status and dateLastModified; expected both"
         )
+
+
+class TestControlCharacters:
+    @pytest.mark.parametrize(
+        ("value", "code"), [("Sem\x00", "0000"), ("S\x1bm", "001B"), ("S\x85m", "0085")]
+    )
+    def test_a_control_character_in_a_field_is_refused_naming_file_line_and_field(
+        self, tmp_path: Path, value: str, code: str
+    ) -> None:
+        package = write_package(
+            tmp_path,
+            {
+                "users": [
+                    ROWS["users"][0],
+                    {**ROWS["users"][1], "givenName": value},
+                    *ROWS["users"][2:],
+                ]
+            },
+        )
+        assert str(refused(package)) == (
+            f"users.csv, line 3, givenName: the field holds the control character U+{code}; "
+            "expected text without control characters (tab, CR and LF aside)"
+        )
+
+    def test_tab_and_line_breaks_inside_a_quoted_field_are_text(self, tmp_path: Path) -> None:
+        rows = with_row("classes", title="Groep\t1A\r\nnieuw")
+        school = read(write_package(tmp_path, rows)).schools[0]
+        assert school.groups.records[0].name == "Groep\t1A\r\nnieuw"
+
+
+DELTA = "2025-06-01T10:00:00Z"
+
+
+def _delta(folder: Path, rows: dict[str, list[dict[str, str]]]) -> Path:
+    """A delta as real exports write it: only the files that changed; the rest marked absent."""
+    absent = {f"file.{name}": "absent" for name in ROWS if name not in rows}
+    package = write_package(folder, rows, mode="delta", manifest=absent)
+    for name in ROWS:
+        if name not in rows:
+            (package / f"{name}.csv").unlink()
+    return package
+
+
+class TestADeltaWithoutOrgs:
+    """References a delta does not carry resolve against the board's stored roster."""
+
+    @pytest.fixture
+    def bulk(self, session: Session, tmp_path: Path) -> None:
+        package = write_package(tmp_path / "bulk")
+        assert isinstance(
+            import_snapshot(session, lambda: parse_oneroster(package, today=TODAY)), ImportReport
+        )
+
+    def _import(
+        self, session: Session, package: Path, board: str | None = "B1"
+    ) -> ImportReport | KoppelvlakError:
+        return import_snapshot(
+            session,
+            lambda: parse_oneroster(
+                package, today=TODAY, stored=lambda: stored_references(session, board)
+            ),
+            board,
+        )
+
+    def test_a_new_class_and_its_enrollments_land_in_the_stored_school(
+        self, session: Session, tmp_path: Path, bulk: None
+    ) -> None:
+        klass = {**ROWS["classes"][0], "sourcedId": "g2", "title": "Groep 2", "grades": "2"}
+        enrolled = {**ROWS["enrollments"][1], "sourcedId": "e9", "classSourcedId": "g2"}
+        report = self._import(
+            session, _delta(tmp_path / "d", {"classes": [klass], "enrollments": [enrolled]})
+        )
+        assert isinstance(report, ImportReport), str(report)
+        assert report.counts["group"]["added"] == 1
+        assert report.counts["membership"]["added"] == 1
+        assert report.counts["school"] == {"added": 0, "changed": 0, "removed": 0, "total": 1}
+
+    def test_an_enrollment_in_a_stored_class_resolves_without_classes_csv(
+        self, session: Session, tmp_path: Path, bulk: None
+    ) -> None:
+        gone = {**ROWS["enrollments"][0], "status": "tobedeleted"}
+        report = self._import(session, _delta(tmp_path / "d", {"enrollments": [gone]}))
+        assert isinstance(report, ImportReport), str(report)
+        assert report.counts["membership"]["removed"] == 1
+
+    def test_a_changed_or_removed_user_without_a_roles_row_stays_where_it_is_stored(
+        self, session: Session, tmp_path: Path, bulk: None
+    ) -> None:
+        renamed = {**ROWS["users"][0], "familyName": "Jansen-Bos"}
+        removed = {**ROWS["users"][1], "status": "tobedeleted"}
+        teacher = {**ROWS["users"][2], "email": "ida@example.org"}
+        package = _delta(tmp_path / "d", {"users": [renamed, removed, teacher], "roles": []})
+        report = self._import(session, package)
+        assert isinstance(report, ImportReport), str(report)
+        assert report.counts["student"] == {"added": 0, "changed": 1, "removed": 1, "total": 1}
+        assert report.counts["staff"]["changed"] == 1
+        names = dict(session.execute(select(Student.source_key, Student.family_name)).all())
+        assert names["000121"] == "Jansen-Bos"
+        staff = session.execute(select(Staff.email, Staff.role_description)).one()
+        assert tuple(staff) == ("ida@example.org", "teacher")
+
+    def test_a_changed_guardian_without_a_roles_row_is_updated(
+        self, session: Session, tmp_path: Path, bulk: None
+    ) -> None:
+        parent = {**ROWS["users"][3], "phone": "0687654321"}
+        report = self._import(session, _delta(tmp_path / "d", {"users": [parent], "roles": []}))
+        assert isinstance(report, ImportReport), str(report)
+        assert report.counts["guardian"]["changed"] == 1
+        assert session.execute(select(Guardian.phone)).scalar_one() == "0687654321"
+
+    def test_a_school_neither_in_the_package_nor_stored_is_refused_and_nothing_changes(
+        self, session: Session, tmp_path: Path, bulk: None
+    ) -> None:
+        before = dump(session)
+        klass = {**ROWS["classes"][0], "sourcedId": "g2", "schoolSourcedId": "s9"}
+        result = self._import(session, _delta(tmp_path / "d", {"classes": [klass]}))
+        assert str(result) == (
+            "classes.csv, line 2: schoolSourcedId 's9' is neither a school in orgs.csv nor a "
+            "stored school of board B1; expected the sourcedId of a school org in the package "
+            "or imported before"
+        )
+        assert dump(session) == before
+
+    def test_with_nothing_stored_the_refusal_asks_for_the_board(self, tmp_path: Path) -> None:
+        package = _delta(tmp_path / "d", {"classes": ROWS["classes"]})
+        assert str(refused(package)) == (
+            "classes.csv, line 2: schoolSourcedId 's1' is neither a school in orgs.csv nor a "
+            "stored school; expected the sourcedId of a school org in the package or imported "
+            "before (name the board with --board)"
+        )
+
+    def test_a_bulk_package_never_reads_the_stored_roster(self, tmp_path: Path) -> None:
+        def forbidden() -> Stored:
+            raise AssertionError("a bulk package read the stored roster")
+
+        assert parse_oneroster(write_package(tmp_path), today=TODAY, stored=forbidden).schools

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.roster.demo import build_demo_board, remove_board
-from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
 from koppelvlak.roster.models import (
     Board,

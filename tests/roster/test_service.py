@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.roster.importers.errors import ImportFailed
-from koppelvlak.roster.importers.oneroster_csv import parse_oneroster
+from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
 from koppelvlak.roster.models import (
+    EntityKind,
+    Group,
     ImportOutcome,
     RosterChange,
+    School,
+    Staff,
     Student,
     StudentMembership,
 )
@@ -295,3 +300,120 @@ class TestOneRosterImport:
             "school; expected a known key"
         )
         assert dump(session) == before
+
+
+def statements(session: Session) -> list[str]:
+    """Every SQL statement the session's connection runs from now on (to see what is skipped)."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(session.connection(), "before_cursor_execute", record)
+    return seen
+
+
+class TestUnchangedSchoolIsSkipped:
+    def test_a_re_sync_of_the_same_file_reads_no_people(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        seen = statements(session)
+        report = run(session, tmp_file, uwlr())
+        assert report.counts["student"] == {"added": 0, "changed": 0, "removed": 0, "total": 2}
+        # Rows are loaded by "SELECT id, source_key, …" (people, groups, the board's guardians)
+        # and "SELECT m.id, …" (memberships, guardianships).
+        assert [s for s in seen if s.startswith(("SELECT id, source_key", "SELECT m.id"))] == []
+        assert report.synced[0].empty
+
+    def test_a_row_changed_by_anyone_else_makes_the_same_file_compare_in_full(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        student(session, "000121").family_name = "Edited"
+        session.flush()
+        report = run(session, tmp_file, uwlr())
+        assert changes(session, report) == [("student", "changed", ["family_name"])]
+        assert student(session, "000121").family_name == "Jansen"
+
+    def test_another_file_in_between_makes_the_first_one_compare_in_full(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        run(session, tmp_file, uwlr(students=STUDENTS.replace(">Jansen<", ">Janssen<")))
+        report = run(session, tmp_file, uwlr())
+        assert changes(session, report) == [("student", "changed", ["family_name"])]
+
+    def test_the_fingerprint_never_moves_the_school_s_last_modified_time(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        school = session.scalars(select(School)).one()
+        assert school.sync_fingerprint is not None
+        stamp = school.updated_at
+        run(session, tmp_file, uwlr(students=STUDENTS.replace(">Jansen<", ">Janssen<")))
+        session.refresh(school)
+        assert school.updated_at == stamp
+
+
+class TestSyncedChanges:
+    def test_a_first_import_lists_everyone_and_every_group_of_the_school(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        report = run(session, tmp_file, uwlr())
+        (synced,) = report.synced
+        assert synced.school_changed
+        assert synced.student_ids == ids(session, Student)
+        assert synced.staff_ids == ids(session, Staff)
+        assert synced.group_ids == ids(session, Group)
+
+    def test_a_changed_name_lists_only_that_student(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        report = run(session, tmp_file, uwlr(students=STUDENTS.replace(">Jansen<", ">Janssen<")))
+        (synced,) = report.synced
+        assert (synced.school_changed, synced.staff_ids, synced.group_ids) == (
+            False,
+            frozenset(),
+            frozenset(),
+        )
+        assert synced.student_ids == {student(session, "000121").id}
+
+    def test_leaving_a_group_lists_the_student_and_the_group(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        without_plus = STUDENTS.replace(
+            '<le:samengestelde_groepen><le:samengestelde_groep key="plus klas"/>'
+            "</le:samengestelde_groepen>",
+            "",
+        )
+        report = run(session, tmp_file, uwlr(students=without_plus))
+        (synced,) = report.synced
+        plus = session.scalars(select(Group).where(Group.source_key == "plus klas")).one()
+        assert (synced.student_ids, synced.group_ids) == (
+            {student(session, "000121").id},
+            {plus.id},
+        )
+
+    def test_the_lists_match_the_change_log_of_the_run(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        report = run(session, tmp_file, uwlr(students=STUDENTS.replace('key="121"', 'key="122"')))
+        logged = set(
+            session.scalars(
+                select(RosterChange.entity_id).where(
+                    RosterChange.import_run_id == report.run_id,
+                    RosterChange.entity_kind == EntityKind.STUDENT,
+                )
+            )
+        )
+        (synced,) = report.synced
+        assert synced.student_ids == logged
+        assert len(logged) == 2  # 121 left, 122 came
+
+
+def ids(session: Session, model: type[Student] | type[Staff] | type[Group]) -> frozenset[Any]:
+    return frozenset(session.scalars(select(model.id)))

@@ -1,8 +1,9 @@
 """httpx clients whose every response is validated against the API documents.
 
 OneRoster paths are checked against the official 1EdTech document (its ``servers`` replaced by
-the test server), every other path against our committed ``docs/provider/openapi.json``. A test
-cannot forget the check: it runs as an httpx response hook.
+the test server) and then as a strict client reads them: a required string field such as
+``familyName`` must not be empty. Every other path is checked against our committed
+``docs/provider/openapi.json``. A test cannot forget the check: it runs as an httpx response hook.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.support.oneroster_schema import BASE_PATH, openapi_for
+from tests.support.oneroster_schema import BASE_PATH, openapi_for, response_schema, strict_errors
 
 OWN_DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "provider" / "openapi.json"
 
@@ -66,12 +67,30 @@ def _own(base_url: str) -> OpenAPI:
 
 
 def validate(response: httpx.Response) -> None:
-    """Raise when ``response`` does not match the document that describes its path."""
+    """Raise when ``response`` does not match the document that describes its path.
+
+    A 304 Not Modified has no body by definition (RFC 9110 §15.4.5), so there is nothing to
+    validate; the official document lists no 304 because it has no ETags.
+    """
     response.read()
+    if response.status_code == 304:
+        assert response.content == b""
+        return
     url = response.request.url
     base = f"{url.scheme}://{url.host}:{url.port}"
-    spec = _official(base) if url.path.startswith(BASE_PATH) else _own(base)
+    official = url.path.startswith(BASE_PATH)
+    spec = _official(base) if official else _own(base)
     spec.validate_response(_Request(response.request), _Response(response))
+    if official and response.status_code == 200:
+        schema = response_schema(url.path.removeprefix(BASE_PATH))
+        if schema is not None:
+            errors = strict_errors(schema, response.json())
+            if errors:
+                raise StrictClientRejected(f"{url.path}: " + "; ".join(errors[:5]))
+
+
+class StrictClientRejected(AssertionError):
+    """A body the official schema accepts but a strict OneRoster client refuses."""
 
 
 def checked_client(base_url: str, **kwargs: Any) -> httpx.Client:

@@ -1,14 +1,19 @@
-"""The official 1EdTech OneRoster 1.2 document as a test oracle.
+"""The official 1EdTech OneRoster 1.2 document as a test oracle, plus the strict clients' rule.
 
 ``body_errors`` validates one JSON body against a component schema (``format: uri`` and
-``date-time`` checked); ``openapi_for(base_url)`` returns the document with its ``servers``
-entry replaced by the test server, for openapi-core's request/response validation.
+``date-time`` checked) and then applies the rule strict clients add to the schema: a *required*
+string property must not be empty (``$.familyName: Expected a non-empty string``).
+``openapi_for(base_url)`` returns the document with its ``servers`` entry replaced by the test
+server, for openapi-core's request/response validation; ``response_schema`` names the schema of
+a path's 200 answer, so the response hook can apply the strict rule to every body.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -27,12 +32,66 @@ def official() -> dict[str, Any]:
     return document
 
 
+def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        name = str(schema["$ref"]).rsplit("/", 1)[-1]
+        schema = official()["components"]["schemas"][name]
+    return schema
+
+
+def _empty_required(schema: Mapping[str, Any], value: object, path: str) -> Iterator[str]:
+    """Paths of required string properties whose value is ``""``, anywhere in ``value``."""
+    schema = _resolve(schema)
+    for part in schema.get("allOf", ()):
+        yield from _empty_required(part, value, path)
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            yield from _empty_required(schema["items"], item, f"{path}[{index}]")
+    if not isinstance(value, Mapping):
+        return
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    for name in schema.get("required", ()):
+        is_string = name in properties and _resolve(properties[name]).get("type") == "string"
+        if is_string and value.get(name) == "":
+            yield f"{path}.{name}: Expected a non-empty string"
+    for name, sub in properties.items():
+        if name in value:
+            yield from _empty_required(sub, value[name], f"{path}.{name}")
+
+
+def strict_errors(schema: Mapping[str, Any], body: object) -> list[str]:
+    """What a strict client adds to the schema: required strings are non-empty."""
+    return list(_empty_required(schema, body, "$"))
+
+
 def body_errors(schema_name: str, body: object) -> list[str]:
     """Every violation of ``#/components/schemas/<schema_name>`` by ``body``, as text."""
     schema = {"components": official()["components"]}
     schema["$ref"] = f"#/components/schemas/{schema_name}"
     validator = OAS30Validator(schema, format_checker=oas30_format_checker)
-    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+    return errors + strict_errors({"$ref": schema["$ref"]}, body)
+
+
+@cache
+def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    found = []
+    for template in official()["paths"]:
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        found.append((re.compile(pattern + "$"), template))
+    # Literal segments first: ``/schools/{id}`` must not swallow ``/schools/x/classes``.
+    return tuple(sorted(found, key=lambda pair: pair[1].count("{")))
+
+
+def response_schema(path: str) -> Mapping[str, Any] | None:
+    """The schema of the 200 answer of ``GET path`` (below the base path), if the path exists."""
+    for pattern, template in _templates():
+        if pattern.match(path):
+            answers = official()["paths"][template].get("get", {}).get("responses", {})
+            content = answers.get("200", {}).get("content", {})
+            schema: Mapping[str, Any] | None = content.get("application/json", {}).get("schema")
+            return schema
+    return None
 
 
 def openapi_for(base_url: str) -> dict[str, Any]:

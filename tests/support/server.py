@@ -47,15 +47,29 @@ def run_cli(
 
 @contextmanager
 def running_server(
-    env: dict[str, str], *, ready_path: str = "/healthz", timeout: float = 30
+    env: dict[str, str],
+    *,
+    ready_path: str = "/healthz",
+    timeout: float = 120,
+    workers: int = 1,
+    log_file: Path | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it afterwards, whatever happened.
 
-    The server writes to a temporary file, never to a pipe nobody drains: a chatty server
-    would otherwise fill the pipe and stall.
+    One worker process unless asked: the suite runs many servers on a small machine. The server
+    writes to a temporary file (or ``log_file``, for tests that read the log), never to a pipe
+    nobody drains: a chatty server would otherwise fill the pipe and stall. The generous start-up
+    timeout is for a shared, overloaded test machine (a start took 35 s at a load of 30 on 2
+    cores); a healthy server answers in about two seconds.
     """
     port = free_port()
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  (closed in finally)
+    # Hrefs, Links and the WSDL address come from the configured public URL, never the Host.
+    env = {"KOPPELVLAK_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+    log = (
+        log_file.open("w+", encoding="utf-8")
+        if log_file is not None
+        else tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  (closed in finally)
+    )
     process = subprocess.Popen(
         [
             sys.executable,
@@ -66,6 +80,8 @@ def running_server(
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         env=env,
         stdout=log,

@@ -1,4 +1,8 @@
-"""The official UWLR 2.2 files as the judge of every message (NOTES §15, shared/uwlr).
+"""The official UWLR 2.2 files as the judge of every message (NOTES §15 of the UWLR notes).
+
+The judge is the copy bundled in the package, whose bytes ``tests/unit/uwlr/test_schemas.py``
+proves equal to the published files (``official/SOURCE.txt``); an operator's
+``KOPPELVLAK_UWLR_DIR`` never changes what the tests hold answers against.
 
 lxml with the official XSDs (plus the referential checks their inert key constraints cannot do)
 accepts or rejects what Koppelvlak sends; zeep, loaded with the *official* WSDL, only builds and
@@ -7,7 +11,6 @@ sends requests and never parses an answer (NOTES §15.6: it loops on some valid 
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,7 @@ from lxml import etree
 from koppelvlak.api.uwlr.schemas import AUT_NS, LG_NS, LR_NS, SOAP_NS, locate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_configured = os.environ.get("KOPPELVLAK_UWLR_DIR")
-FILES = locate(Path(_configured) if _configured else None)
+FILES = locate(None)
 UWLR_DIR = FILES.root
 SCHEMAS = FILES.schemas
 LG_WSDL = FILES.wsdl / "UWLR_Leerlinggegevens_v2p2.wsdl"

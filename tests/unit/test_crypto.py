@@ -72,6 +72,19 @@ class TestVerifiedSecretMemo:
         assert not memo.verify(stored, "wrong")
         assert counted_argon2 == ["wrong", "wrong"]
 
+    def test_remembers_answers_without_argon2_and_only_within_the_ttl(
+        self, counted_argon2: list[str]
+    ) -> None:
+        clock = FakeClock()
+        memo = VerifiedSecretMemo(ttl_seconds=60, clock=clock)
+        stored = hash_secret("key")
+        assert not memo.remembers(stored, "key")
+        memo.verify(stored, "key")
+        assert (memo.remembers(stored, "key"), memo.remembers(stored, "wrong")) == (True, False)
+        clock.now += 61
+        assert not memo.remembers(stored, "key")
+        assert counted_argon2 == ["key"]
+
     def test_a_remembered_secret_does_not_open_another_hash(self) -> None:
         memo = VerifiedSecretMemo(clock=FakeClock())
         assert memo.verify(hash_secret("key"), "key")

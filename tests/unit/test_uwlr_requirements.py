@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppelvlak.release.uwlr_requirements import (
+from koppelvlak.connections.uwlr_requirements import (
     UwlrNotDeliverable,
     UwlrProblem,
     check_deliverable,

@@ -19,10 +19,6 @@ from koppelvlak.kit.problems import problem_response
 access_log = logging.getLogger("koppelvlak.access")
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class RequestLimits:
     """Refuse bodies over ``max_bytes`` with 413 problem+json, by header or while streaming.
 
@@ -42,27 +38,37 @@ class RequestLimits:
             await self._refuse(scope, receive, send)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            # Over the limit we answer 413 ourselves and tell the app the client has gone, so
+            # no parser (FastAPI's JSON, Starlette's form) ever holds the oversized body.
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
+        except Exception:
+            if not refused:
+                raise
+            # The app saw a disconnect after our 413; whatever it raised about that is moot.
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

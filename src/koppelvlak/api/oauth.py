@@ -13,26 +13,29 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
 import jwt
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
-from starlette.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
 
 from koppelvlak.api import tokens
-from koppelvlak.api.oneroster.mapping import DEMOGRAPHIC_ATTRIBUTES
+from koppelvlak.api.ratelimit import Limits, TooManyAttempts, client_address
 from koppelvlak.connections import service as connections
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.kit.problems import problem_response
 from koppelvlak.providers import service as providers
+from koppelvlak.release.oneroster import DEMOGRAPHIC_ATTRIBUTES
 from koppelvlak.runtime import Runtime
 
 router = APIRouter(tags=["oauth"])
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+MAX_JTI_LENGTH = 255
 
 
 class OAuthError(Exception):
@@ -80,7 +83,14 @@ def _by_secret(
     return Client(principal.credential_id, principal.client_id, principal.provider_id)
 
 
-def _by_assertion(session: Session, assertion: str, audience: str, at: datetime) -> Client:
+def _by_assertion(
+    session: Session, assertion: str, audience: str, at: datetime, max_seconds: int
+) -> Client:
+    """RFC 7523 §3: a signed, unexpired, single-use assertion that lives at most ``max_seconds``.
+
+    Replay and lifetime are judged only after the signature holds, so the error text tells a
+    stranger nothing about another client's assertions.
+    """
     failed = OAuthError("invalid_client", "client authentication failed", 401)
     try:
         claimed = jwt.decode(assertion, options={"verify_signature": False})
@@ -106,11 +116,33 @@ def _by_assertion(session: Session, assertion: str, audience: str, at: datetime)
     principal = providers.client_principal(session, client_id, at)
     if principal is None:
         raise failed
+    expires, jti = int(claims["exp"]), str(claims["jti"])
+    if expires - int(claims.get("iat", at.timestamp())) > max_seconds:
+        raise OAuthError(
+            "invalid_client",
+            f"the client assertion must expire at most {max_seconds} seconds after it was issued",
+            401,
+        )
+    if not jti or len(jti) > MAX_JTI_LENGTH:
+        raise OAuthError(
+            "invalid_client",
+            f"the client assertion's jti must be 1 to {MAX_JTI_LENGTH} characters",
+            401,
+        )
+    expires_at = datetime.fromtimestamp(expires, tz=UTC)
+    if not providers.use_client_assertion(session, principal.credential_id, jti, expires_at, at):
+        raise OAuthError("invalid_client", "the client assertion has been used before", 401)
     return Client(principal.credential_id, principal.client_id, principal.provider_id)
 
 
 def authenticate(
-    session: Session, request: Request, form: dict[str, str], audience: str, at: datetime
+    session: Session,
+    request: Request,
+    form: dict[str, str],
+    audience: str,
+    at: datetime,
+    *,
+    max_assertion_seconds: int,
 ) -> Client:
     """Exactly one client authentication method (RFC 6749 §2.3), else ``invalid_request``."""
     basic = _basic(request.headers.get("authorization", ""))
@@ -134,7 +166,7 @@ def authenticate(
             raise OAuthError("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}")
         if not form.get("client_assertion"):
             raise OAuthError("invalid_request", "client_assertion is required")
-        return _by_assertion(session, form["client_assertion"], audience, at)
+        return _by_assertion(session, form["client_assertion"], audience, at, max_assertion_seconds)
     raise OAuthError("invalid_client", "client authentication is required", 401, basic=True)
 
 
@@ -210,19 +242,18 @@ async def _form(request: Request) -> dict[str, str]:
         },
     },
 )
-async def token(request: Request) -> JSONResponse:
+async def token(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    host = request.client.host if request.client else "unknown"
-    wait = request.app.state.rate_limiter.retry_after(f"token:{host}")
+    limits: Limits = request.app.state.limits
+    address = client_address(request)
+    wait = limits.requests.retry_after(f"token:{address}")
     if wait is not None:
-        return problem_response(
-            429,
-            "Too many requests",
-            "too many token requests; slow down",
-            headers={"Retry-After": str(wait)},
-        )
+        return _too_many("too many token requests; slow down", wait)
+    claimed: str | None = None
     try:
         form = await _form(request)
+        claimed = _claimed_client_id(request, form)
+        limits.failed_attempts.check(address, claimed and f"client:{claimed}")
         grant_type = form.get("grant_type")
         if not grant_type:
             raise OAuthError("invalid_request", "grant_type is required")
@@ -230,12 +261,15 @@ async def token(request: Request) -> JSONResponse:
             raise OAuthError(
                 "unsupported_grant_type", f"grant type {grant_type!r} is not supported"
             )
-        audience = token_url(request)
         at = utcnow()
-        with runtime.unit_of_work() as session:
-            client = authenticate(session, request, form, audience, at)
-            scopes = grant(form.get("scope"), justified_scopes(session, client.provider_id, at))
+        # In a worker thread: the secret check is a deliberately slow argon2 verification, and
+        # in the event loop it would stall every other request of this process meanwhile.
+        client, scopes = await run_in_threadpool(_authenticate_and_grant, request, form, at)
+    except TooManyAttempts as locked:
+        return _too_many(locked.detail, locked.retry_after)
     except OAuthError as error:
+        if error.error == "invalid_client":
+            limits.failed_attempts.failed(address, claimed and f"client:{claimed}")
         return error.response()
     request.state.client_id = client.client_id
     lifetime = runtime.settings.access_token_seconds
@@ -257,7 +291,48 @@ async def token(request: Request) -> JSONResponse:
     return JSONResponse(body, headers=_NO_STORE)
 
 
+def _authenticate_and_grant(
+    request: Request, form: dict[str, str], at: datetime
+) -> tuple[Client, tuple[str, ...]]:
+    runtime: Runtime = request.app.state.runtime
+    with runtime.unit_of_work() as session:
+        client = authenticate(
+            session,
+            request,
+            form,
+            token_url(request),
+            at,
+            max_assertion_seconds=runtime.settings.client_assertion_max_seconds,
+        )
+        scopes = grant(form.get("scope"), justified_scopes(session, client.provider_id, at))
+    return client, scopes
+
+
+def _too_many(detail: str, wait: int) -> Response:
+    return problem_response(
+        429, "Too many requests", detail, headers={"Retry-After": str(wait), **_NO_STORE}
+    )
+
+
+def _claimed_client_id(request: Request, form: dict[str, str]) -> str | None:
+    """Who the caller says it is, unverified: the key its failed attempts are counted under."""
+    try:
+        basic = _basic(request.headers.get("authorization", ""))
+    except OAuthError:
+        basic = None
+    if basic is not None:
+        return basic[0][:128] or None
+    if form.get("client_id"):
+        return form["client_id"][:128]
+    if form.get("client_assertion"):
+        try:
+            claimed = jwt.decode(form["client_assertion"], options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        return str(claimed.get("iss", ""))[:128] or None
+    return None
+
+
 def token_url(request: Request) -> str:
     runtime: Runtime = request.app.state.runtime
-    base = runtime.settings.base_url or str(request.base_url)
-    return base.rstrip("/") + "/oauth/token"
+    return runtime.settings.public_url + "/oauth/token"

@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from koppelvlak.api.oneroster.mapping import BASE_PATH
 from koppelvlak.api.tokens import SUPPORTED_SCOPES
+from koppelvlak.release.oneroster import BASE_PATH
 
 OFFICIAL = (
     Path(__file__).parent / "oneroster" / "spec" / "onerosterv1p2rostersservice_openapi3_v1p0.json"
@@ -130,6 +130,15 @@ def build(app: FastAPI) -> dict[str, Any]:
                 }
                 operation["responses"]["429"] = {
                     "description": "Too many requests",
+                    "content": _PROBLEM,
+                }
+            if path.startswith(("/onboarding/", "/admin/api/")):
+                operation["responses"]["413"] = {
+                    "description": "Body too large",
+                    "content": _PROBLEM,
+                }
+                operation["responses"]["429"] = {
+                    "description": "Too many failed attempts or applications",
                     "content": _PROBLEM,
                 }
             if path == "/readyz":

@@ -21,11 +21,13 @@ from functools import partial
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import ledger, repository
+from koppelvlak.audit import chain_reads, ledger
 from koppelvlak.audit.ledger import GENESIS, Break, BreakKind, ChainCheck
 from koppelvlak.db import make_engine
 
 _engine: Engine | None = None
+# Per board, read once per worker process (workers live for one verification run).
+_keys: dict[uuid.UUID, dict[int, ledger.PersonKey]] = {}
 
 
 def _start_worker(url: str) -> None:
@@ -45,17 +47,32 @@ class Stretch:
 def _verify_stretch(stretch: Stretch) -> ChainCheck:
     assert _engine is not None
     with Session(_engine) as session:
-        return _walk(session, stretch, previous=GENESIS if stretch.first == 1 else None)
+        keys = _keys.get(stretch.board_id)
+        if keys is None:
+            keys = _keys[stretch.board_id] = chain_reads.verification_keys(
+                session, stretch.board_id
+            )
+        return _walk(session, stretch, GENESIS if stretch.first == 1 else None, keys)
 
 
-def _walk(session: Session, stretch: Stretch, previous: str | None) -> ChainCheck:
+def _walk(
+    session: Session,
+    stretch: Stretch,
+    previous: str | None,
+    keys: dict[int, ledger.PersonKey] | None = None,
+) -> ChainCheck:
     board_id = stretch.board_id
+    if keys is None:
+        keys = chain_reads.verification_keys(session, board_id)
     return ledger.verify_chain(
         board_id,
-        repository.stream_chain(session, board_id, stretch.first, stretch.last),
+        chain_reads.stream_chain(session, board_id, stretch.first, stretch.last),
         head_sequence=stretch.head_sequence,
         head_hash=stretch.head_hash,
-        locate=partial(repository.sequence_of_hash, session, board_id),
+        locate=partial(chain_reads.sequence_of_hash, session, board_id),
+        keys=keys,
+        missing_key=partial(chain_reads.verification_key, session, board_id),
+        hashed=chain_reads.hashes_in_database(session),
         start=stretch.first,
         previous=previous,
         final=stretch.last is None,

@@ -1,37 +1,59 @@
-"""Every ledger query: appending under the chain lock, streaming chains, the two views, erasure."""
+"""Every ledger query: appending under the chain lock, person keys, the two views, erasure.
+
+Reading chains for verification lives in ``chain_reads``.
+"""
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    LargeBinary,
     Row,
-    String,
-    Text,
     and_,
+    delete,
     func,
     insert,
     literal,
     select,
     type_coerce,
-    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit.ledger import GENESIS, ChainRow
-from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
+from koppelvlak.audit import ledger, legacy
+from koppelvlak.audit.ledger import GENESIS
+from koppelvlak.audit.models import (
+    KEY_BYTES,
+    ChainHead,
+    Entry,
+    Payload,
+    PersonKey,
+    pack_numbers,
+)
+from koppelvlak.audit.sealing import WriterKey
 from koppelvlak.roster.models import Board
 
-STREAM_BATCH = 20_000
+CHUNK = 500  # ids per IN list
 
 
-def advance_head(session: Session, board_id: uuid.UUID, now: datetime) -> tuple[int, str]:
-    """Take the board's chain lock and the next sequence; returns (sequence, previous hash).
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+
+
+def advance_head(session: Session, board_id: uuid.UUID, now: datetime) -> tuple[int, str, int]:
+    """Take the board's chain lock and the next sequence: (sequence, previous hash, erasures).
 
     The ``UPDATE … RETURNING`` takes the head row's lock on PostgreSQL (as ``SELECT … FOR
     UPDATE`` would) and SQLite's write lock before anything is read, so concurrent appends to
@@ -41,20 +63,18 @@ def advance_head(session: Session, board_id: uuid.UUID, now: datetime) -> tuple[
         update(ChainHead)
         .where(ChainHead.board_id == board_id)
         .values(last_sequence=ChainHead.last_sequence + 1, updated_at=now)
-        .returning(ChainHead.last_sequence, ChainHead.last_hash)
+        .returning(ChainHead.last_sequence, ChainHead.last_hash, ChainHead.erasures)
     )
     row = session.execute(statement).one_or_none()
     if row is None:
         _create_head(session, board_id, now)
         row = session.execute(statement).one()
-    return int(row[0]), str(row[1])
+    return int(row[0]), str(row[1]), int(row[2])
 
 
 def _create_head(session: Session, board_id: uuid.UUID, now: datetime) -> None:
     values = {"board_id": board_id, "last_sequence": 0, "last_hash": GENESIS, "updated_at": now}
-    dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert_(ChainHead).values(**values).on_conflict_do_nothing())
+    session.execute(_insert(session)(ChainHead).values(**values).on_conflict_do_nothing())
 
 
 def set_head_hash(session: Session, board_id: uuid.UUID, entry_hash: str) -> None:
@@ -63,109 +83,70 @@ def set_head_hash(session: Session, board_id: uuid.UUID, entry_hash: str) -> Non
     )
 
 
-def add_entry(
-    session: Session,
-    entry: dict[str, Any],
-    payload: dict[str, Any],
-    subjects: Sequence[dict[str, Any]],
-) -> None:
+def erasures(session: Session, board_id: uuid.UUID) -> int | None:
+    """How many person erasures the board's chain has seen (None before its first entry)."""
+    return session.scalar(select(ChainHead.erasures).where(ChainHead.board_id == board_id))
+
+
+def person_keys(
+    session: Session, board_id: uuid.UUID, person_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, WriterKey]:
+    """The keys of those people that have one in this board's ledger."""
+    found: dict[uuid.UUID, WriterKey] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), CHUNK):
+        statement = select(PersonKey.person_id, PersonKey.number, PersonKey.key).where(
+            PersonKey.board_id == board_id, PersonKey.person_id.in_(ids[start : start + CHUNK])
+        )
+        for person_id, number, key in session.execute(statement):
+            found[person_id] = (number, key)
+    return found
+
+
+def add_person_keys(
+    session: Session, board_id: uuid.UUID, person_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, WriterKey]:
+    """Give these people a fresh random key (and number); keeps a key someone else just made."""
+    rows = [
+        {"board_id": board_id, "person_id": person_id, "key": secrets.token_bytes(KEY_BYTES)}
+        for person_id in person_ids
+    ]
+    statement = (
+        _insert(session)(PersonKey)
+        .on_conflict_do_nothing()
+        .returning(PersonKey.person_id, PersonKey.number, PersonKey.key)
+    )
+    made = {row[0]: (row[1], row[2]) for row in session.execute(statement, rows)}
+    if len(made) < len(rows):
+        made |= person_keys(session, board_id, set(person_ids) - made.keys())
+    return made
+
+
+def add_entry(session: Session, entry: dict[str, Any], payload: dict[str, Any]) -> None:
     session.execute(insert(Entry).values(**entry))
     session.execute(insert(Payload).values(**payload))
-    if subjects:
-        session.execute(insert(Subject), list(subjects))
 
 
 def board_id_for_code(session: Session, code: str) -> uuid.UUID | None:
     return session.scalar(select(Board.id).where(Board.code == code))
 
 
-def chains(
-    session: Session, board_id: uuid.UUID | None
-) -> list[tuple[uuid.UUID, str | None, int | None, str | None]]:
-    """Every chain to verify: boards with a head or with entries (a lost head is a break)."""
-    boards = union(select(ChainHead.board_id), select(Entry.board_id).distinct()).subquery()
-    statement = (
-        select(boards.c.board_id, Board.code, ChainHead.last_sequence, ChainHead.last_hash)
-        .outerjoin(ChainHead, ChainHead.board_id == boards.c.board_id)
-        .outerjoin(Board, Board.id == boards.c.board_id)
-        .order_by(Board.code, boards.c.board_id)
-    )
-    if board_id is not None:
-        statement = statement.where(boards.c.board_id == board_id)
-    return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
+def _payload_of_entry() -> ColumnElement[bool]:
+    return and_(Payload.board_id == Entry.board_id, Payload.sequence == Entry.sequence)
 
 
-def _hex(column: Any, dialect: str) -> Any:
-    """A UUID column as 32 hex digits, computed by the database (no Python UUID objects)."""
-    if dialect == "postgresql":
-        return func.replace(column.cast(Text), "-", "")
-    return type_coerce(column, String)  # SQLite stores Uuid as 32 hex digits already
+def _names(session: Session, number: int) -> ColumnElement[bool]:
+    """Payload rows that may name this person number (SQLite: check ``people`` afterwards)."""
+    if _dialect(session) == "postgresql":  # the GIN index ix_audit_payload_people
+        return type_coerce(Payload.people, postgresql.ARRAY(Integer)).contains([number])
+    return func.instr(Payload.people, literal(pack_numbers([number]), LargeBinary)) > 0
 
 
-def _timestamp(column: Any, dialect: str) -> Any:
-    """A timestamp as ``ledger.timestamp`` writes it, computed by the database."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
-    # SQLAlchemy stores SQLite datetimes as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (we write UTC).
-    return func.replace(type_coerce(column, String), " ", "T").concat("+00:00")
-
-
-def stream_chain(
-    session: Session, board_id: uuid.UUID, first: int = 1, last: int | None = None
-) -> Iterator[ChainRow]:
-    """One board's entries in sequence order with payload and subjects, as canonical text.
-
-    The database formats ids and times and gathers each entry's subjects, so verification
-    spends its time hashing rather than building Python objects.
-    """
-    dialect = session.get_bind().dialect.name
-    aggregate = func.string_agg if dialect == "postgresql" else func.group_concat
-    subject_item = (
-        Subject.commitment.concat(":")
-        .concat(func.coalesce(_hex(Subject.person_id, dialect), ""))
-        .concat(":")
-        .concat(func.coalesce(Subject.salt, ""))
-    )
-    subjects = (
-        select(aggregate(subject_item, " "))
-        .where(Subject.board_id == Entry.board_id, Subject.sequence == Entry.sequence)
-        .correlate(Entry)
-        .scalar_subquery()
-    )
-    statement = (
-        select(
-            _hex(Entry.id, dialect).label("entry_id"),
-            literal(board_id.hex, String).label("board_id"),  # the WHERE fixes it
-            Entry.sequence,
-            _timestamp(Entry.recorded_at, dialect).label("recorded_at"),
-            _hex(Entry.provider_id, dialect).label("provider_id"),
-            _hex(Entry.connection_id, dialect).label("connection_id"),
-            type_coerce(Entry.channel, String).label("channel"),
-            Entry.endpoint,
-            Entry.response_digest,
-            Entry.previous_hash,
-            Entry.payload_commitment,
-            Entry.entry_hash,
-            Payload.details_commitment,
-            Payload.salt,
-            Payload.query,
-            Payload.attribute_ids,
-            subjects.label("subjects"),
-        )
-        .outerjoin(Payload, Payload.entry_id == Entry.id)
-        .where(Entry.board_id == board_id, Entry.sequence >= first)
-        .order_by(Entry.sequence)
-    )
-    if last is not None:
-        statement = statement.where(Entry.sequence <= last)
-    result = session.connection().execute(statement, execution_options={"yield_per": STREAM_BATCH})
-    # Plain tuples: attribute access on a SQLAlchemy Row costs more than the hashing.
-    return map(ChainRow._make, result)
-
-
-def sequence_of_hash(session: Session, board_id: uuid.UUID, entry_hash: str) -> int | None:
+def person_number(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> int | None:
     return session.scalar(
-        select(Entry.sequence).where(Entry.board_id == board_id, Entry.entry_hash == entry_hash)
+        select(PersonKey.number).where(
+            PersonKey.board_id == board_id, PersonKey.person_id == person_id
+        )
     )
 
 
@@ -182,20 +163,25 @@ def _disclosure_columns() -> tuple[Any, ...]:
         Entry.response_digest,
         Payload.attribute_ids,
         Payload.query,
+        Payload.people,
+        Payload.erased,
+        Payload.v1_subjects,
     )
 
 
 def person_disclosures(
     session: Session, board_id: uuid.UUID, person_id: uuid.UUID
-) -> Sequence[Row[Any]]:
+) -> list[Row[Any]]:
+    number = person_number(session, board_id, person_id)
+    if number is None:
+        return []
     statement = (
         select(*_disclosure_columns())
-        .join(Subject, Subject.entry_id == Entry.id)
-        .outerjoin(Payload, Payload.entry_id == Entry.id)
-        .where(Subject.board_id == board_id, Subject.person_id == person_id)
+        .join(Payload, _payload_of_entry())
+        .where(Payload.board_id == board_id, _names(session, number))
         .order_by(Entry.sequence)
     )
-    return session.execute(statement).all()
+    return [row for row in session.execute(statement) if number in (row.people or ())]
 
 
 def provider_disclosures(
@@ -212,58 +198,97 @@ def provider_disclosures(
         conditions.append(Entry.recorded_at < until)
     statement = (
         select(*_disclosure_columns())
-        .outerjoin(Payload, Payload.entry_id == Entry.id)
+        .outerjoin(Payload, _payload_of_entry())
         .where(and_(*conditions))
         .order_by(Entry.sequence)
     )
     return session.execute(statement).all()
 
 
-def subjects_of(
-    session: Session, board_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[set[uuid.UUID], int]]:
-    """Per entry: the people still named, and how many were erased."""
-    found: dict[uuid.UUID, tuple[set[uuid.UUID], int]] = {}
-    for start in range(0, len(entry_ids), 500):
-        chunk = entry_ids[start : start + 500]
-        statement = select(Subject.entry_id, Subject.person_id).where(
-            Subject.board_id == board_id, Subject.entry_id.in_(chunk)
+def people_by_number(
+    session: Session, board_id: uuid.UUID, numbers: Iterable[int]
+) -> dict[int, uuid.UUID]:
+    wanted = sorted(set(numbers))
+    found: dict[int, uuid.UUID] = {}
+    for start in range(0, len(wanted), CHUNK):
+        statement = select(PersonKey.number, PersonKey.person_id).where(
+            PersonKey.board_id == board_id, PersonKey.number.in_(wanted[start : start + CHUNK])
         )
-        for entry_id, person_id in session.execute(statement):
-            people, erased = found.get(entry_id, (set(), 0))
-            if person_id is None:
-                erased += 1
-            else:
-                people.add(person_id)
-            found[entry_id] = (people, erased)
+        found.update(dict(session.execute(statement).all()))
     return found
 
 
-def erase_subject(
-    session: Session, board_id: uuid.UUID, person_id: uuid.UUID, now: datetime
-) -> int:
-    """Forget the person and the salt; the commitment stays, so the chain still verifies."""
-    result = session.execute(
-        update(Subject)
-        .where(Subject.board_id == board_id, Subject.person_id == person_id)
-        .values(person_id=None, salt=None, erased_at=now)
+def erased_people(erased: bytes | None, v1_subjects: str | None) -> int:
+    """How many people were erased from one entry."""
+    if v1_subjects is not None:
+        return legacy.erased_count(v1_subjects)
+    return len(erased) // ledger.COMMITMENT_BYTES if erased else 0
+
+
+def erase_person(session: Session, board_id: uuid.UUID, person_id: uuid.UUID, now: datetime) -> int:
+    """Replace the person by their commitment in every entry, then destroy their key.
+
+    Takes the board's chain lock first, so no append can use the key while it goes (an
+    append that read it earlier sees ``erasures`` move and reads keys again).
+    """
+    session.execute(
+        update(ChainHead)
+        .where(ChainHead.board_id == board_id)
+        .values(erasures=ChainHead.erasures + 1, updated_at=now)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+    found = session.execute(
+        select(PersonKey.number, PersonKey.key).where(
+            PersonKey.board_id == board_id, PersonKey.person_id == person_id
+        )
+    ).one_or_none()
+    if found is None:
+        return 0
+    number, key = found
+    person_hex = person_id.hex
+    rows = session.execute(
+        select(Payload.sequence, Entry.id, Payload.people, Payload.erased, Payload.v1_subjects)
+        .join(Entry, _payload_of_entry())
+        .where(Payload.board_id == board_id, _names(session, number))
+    ).all()
+    changed = 0
+    for sequence, entry_id, people, erased, v1_subjects in rows:
+        if people is None or number not in people:
+            continue
+        values: dict[str, Any] = {"people": tuple(n for n in people if n != number) or None}
+        if v1_subjects is not None:
+            values["v1_subjects"], _ = legacy.without_person(v1_subjects, person_hex)
+        else:
+            commitment = ledger.person_commitment(key, entry_id.hex.encode(), person_hex.encode())
+            values["erased"] = (erased or b"") + commitment
+        session.execute(
+            update(Payload)
+            .where(Payload.board_id == board_id, Payload.sequence == sequence)
+            .values(**values)
+        )
+        changed += 1
+    session.execute(delete(PersonKey).where(PersonKey.number == number))
+    return changed
 
 
 def erase_payloads(
     session: Session, board_id: uuid.UUID, recorded_before: datetime, now: datetime
 ) -> int:
     """Retention: forget query, attributes and people of entries recorded before a moment."""
-    old = select(Entry.id).where(Entry.board_id == board_id, Entry.recorded_at < recorded_before)
+    old = select(Entry.sequence).where(
+        Entry.board_id == board_id, Entry.recorded_at < recorded_before
+    )
+    kept = and_(Payload.board_id == board_id, Payload.sequence.in_(old), Payload.salt.is_not(None))
+    for sequence, subjects in session.execute(
+        select(Payload.sequence, Payload.v1_subjects).where(kept, Payload.v1_subjects.is_not(None))
+    ).all():
+        session.execute(
+            update(Payload)
+            .where(Payload.board_id == board_id, Payload.sequence == sequence)
+            .values(v1_subjects=legacy.forgotten(subjects or ""))
+        )
     result = session.execute(
         update(Payload)
-        .where(Payload.board_id == board_id, Payload.entry_id.in_(old), Payload.salt.is_not(None))
-        .values(salt=None, query=None, attribute_ids=None, erased_at=now)
-    )
-    session.execute(
-        update(Subject)
-        .where(Subject.board_id == board_id, Subject.entry_id.in_(old), Subject.salt.is_not(None))
-        .values(person_id=None, salt=None, erased_at=now)
+        .where(kept)
+        .values(salt=None, query=None, attribute_ids=None, people=None, erased=None, erased_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE

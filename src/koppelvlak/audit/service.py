@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import ledger, parallel, repository
+from koppelvlak.audit import chain_reads, ledger, parallel, repository, sealing
 from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
 from koppelvlak.audit.reports import (
     ChainReport,
@@ -27,7 +27,6 @@ from koppelvlak.audit.reports import (
     ProviderDisclosure,
     VerifyReport,
 )
-from koppelvlak.audit.sealing import seal
 from koppelvlak.audit.values import Channel, Disclosure, LedgerReceipt
 from koppelvlak.db import short_reason
 from koppelvlak.kit.clock import as_utc, utcnow
@@ -56,18 +55,33 @@ def record(session: Session, disclosure: Disclosure, at: datetime | None = None)
 
 def _append(session: Session, disclosure: Disclosure, at: datetime | None) -> LedgerReceipt:
     board_id = disclosure.board_id
-    sequence, previous_hash = repository.advance_head(session, board_id, utcnow())
+    people = disclosure.person_ids
+    entry_id = uuid.uuid4()
+    # On PostgreSQL the keys are read and every commitment computed before the chain lock;
+    # ``erasures`` tells whether an erasure came in between. SQLite takes its write lock
+    # first: reading before it would risk a failed lock upgrade (ADR 0030).
+    early = session.get_bind().dialect.name == "postgresql"
+    epoch = repository.erasures(session, board_id) if early else None
+    keys = repository.person_keys(session, board_id, people) if early and people else {}
+    drafted = sealing.draft(disclosure, entry_id, keys) if keys.keys() >= people else None
+    sequence, previous_hash, erasures = repository.advance_head(session, board_id, utcnow())
+    if drafted is None or erasures != epoch:
+        if erasures != epoch:
+            keys = repository.person_keys(session, board_id, people)
+        missing = people - keys.keys()
+        if missing:
+            keys |= repository.add_person_keys(session, board_id, missing)
+        drafted = sealing.draft(disclosure, entry_id, keys)
     # The time is taken under the chain lock, so a board's entries are in time order.
     recorded_at = as_utc(at) if at is not None else utcnow()
-    entry_id = uuid.uuid4()
-    sealed = seal(
+    sealed = sealing.seal(
         disclosure,
-        entry_id=entry_id,
+        drafted,
         sequence=sequence,
         previous_hash=previous_hash,
         recorded_at=recorded_at,
     )
-    repository.add_entry(session, sealed.entry, sealed.payload, sealed.subjects)
+    repository.add_entry(session, sealed.entry, sealed.payload)
     repository.set_head_hash(session, board_id, sealed.entry_hash)
     return LedgerReceipt(
         entry_id=entry_id,
@@ -91,7 +105,7 @@ def verify(
     With ``workers`` > 1 a chain longer than two stretches is checked by that many processes
     reading committed data through their own connections (``audit.parallel``).
     """
-    chains = repository.chains(session, board_id)
+    chains = chain_reads.chains(session, board_id)
     total = sum(head or 0 for _, _, head, _ in chains)
 
     def advance(count: int) -> None:
@@ -111,10 +125,13 @@ def verify(
         else:
             check = ledger.verify_chain(
                 chain_board,
-                repository.stream_chain(session, chain_board),
+                chain_reads.stream_chain(session, chain_board),
                 head_sequence=head_sequence,
                 head_hash=head_hash,
-                locate=partial(repository.sequence_of_hash, session, chain_board),
+                locate=partial(chain_reads.sequence_of_hash, session, chain_board),
+                keys=chain_reads.verification_keys(session, chain_board),
+                missing_key=partial(chain_reads.verification_key, session, chain_board),
+                hashed=chain_reads.hashes_in_database(session),
                 progress=advance,
             )
         reports.append(
@@ -140,19 +157,16 @@ def board_by_code(session: Session, code: str) -> uuid.UUID:
 def erase_person(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> int:
     """Remove one person from every disclosure of the board; returns how many entries named them.
 
-    The person's id and salt go; their salted commitment stays, which reveals nothing about
-    them and keeps every entry's payload commitment, and so the chain, verifiable.
+    The person's number goes from each entry and their key is destroyed; their commitment
+    stays in the entry, which without the key reveals nothing about them and keeps every
+    payload commitment, and so the chain, verifiable (ADR 0031).
     """
-    return repository.erase_subject(session, board_id, person_id, utcnow())
+    return repository.erase_person(session, board_id, person_id, utcnow())
 
 
 def erase_payloads(session: Session, board_id: uuid.UUID, recorded_before: datetime) -> int:
     """Retention: forget the payloads (query, attributes, people) of older entries."""
     return repository.erase_payloads(session, board_id, as_utc(recorded_before), utcnow())
-
-
-def _person_disclosure(row: Any) -> PersonDisclosure:
-    return PersonDisclosure(**_fields(row))
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -176,7 +190,7 @@ def disclosures_for_person(
 ) -> tuple[PersonDisclosure, ...]:
     """Which providers received what about this person, when (oldest first)."""
     rows = repository.person_disclosures(session, board_id, person_id)
-    return tuple(_person_disclosure(row) for row in rows)
+    return tuple(PersonDisclosure(**_fields(row)) for row in rows)
 
 
 def disclosures_for_provider(
@@ -194,11 +208,14 @@ def disclosures_for_provider(
         None if since is None else as_utc(since),
         None if until is None else as_utc(until),
     )
-    people = repository.subjects_of(session, board_id, [row[0] for row in rows])
-    result = []
-    for row in rows:
-        named, erased = people.get(row[0], (set(), 0))
-        result.append(
-            ProviderDisclosure(**_fields(row), person_ids=frozenset(named), erased_people=erased)
+    people = repository.people_by_number(
+        session, board_id, (number for row in rows for number in row.people or ())
+    )
+    return tuple(
+        ProviderDisclosure(
+            **_fields(row),
+            person_ids=frozenset(people[n] for n in row.people or () if n in people),
+            erased_people=repository.erased_people(row.erased, row.v1_subjects),
         )
-    return tuple(result)
+        for row in rows
+    )

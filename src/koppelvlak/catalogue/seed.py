@@ -100,9 +100,27 @@ ATTRIBUTES: tuple[AttributeDefinition, ...] = (
     ),
     AttributeDefinition("group.name", _G, "none", _N, "Groepsnaam", "Group name"),
     AttributeDefinition("group.description", _G, "none", _N, "Omschrijving", "Description"),
-    AttributeDefinition("group.year_group", _G, "none", _N, "Leerjaar van de groep", "Year group"),
     AttributeDefinition(
-        "group.kind", _G, "none", _N, "Soort groep (stamgroep, lesgroep)", "Kind of group"
+        "group.year_group",
+        _G,
+        "none",
+        _N,
+        "Leerjaar van de groep (OneRoster: CEDS-grade in grades, het Nederlandse jaar in "
+        "metadata nl.yearGroup)",
+        "Year group of the group (OneRoster: CEDS grade in grades, the Dutch year in metadata "
+        "nl.yearGroup)",
+    ),
+    AttributeDefinition(
+        "group.kind",
+        _G,
+        "none",
+        _N,
+        "Soort groep (stamgroep, lesgroep, combinatiegroep). OneRoster stuurt classType en "
+        "nl.groupKind alleen als de dataset dit gegeven vraagt; UWLR toont het altijd in de "
+        "berichtstructuur (groep of samengestelde_groep), dat schrijft de standaard voor",
+        "Kind of group (class group, teaching group, composite group). OneRoster sends classType "
+        "and nl.groupKind only when the dataset lists this attribute; UWLR always shows it in "
+        "the message structure (groep or samengestelde_groep), as the standard prescribes",
     ),
 )
 

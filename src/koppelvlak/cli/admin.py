@@ -21,7 +21,7 @@ def create(
     """Issue a bearer token for the admin API; it is shown once and stored as a hash."""
     from datetime import timedelta
 
-    from koppelvlak.cli.connection import parse_enum
+    from koppelvlak.cli.arguments import parse_enum
     from koppelvlak.connections import admin_tokens
     from koppelvlak.connections import service as connections
     from koppelvlak.connections.models import AdminRole
@@ -29,7 +29,7 @@ def create(
     from koppelvlak.runtime import Runtime
 
     now = utcnow()
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         issued = admin_tokens.create_token(
             session,
             connections.board_id_by_code(session, board),
@@ -47,11 +47,11 @@ def create(
 @token_app.command("revoke")
 def revoke(token_id: str = typer.Argument(..., help="Token id (shown when created).")) -> None:
     """Revoke a token at once."""
-    from koppelvlak.cli.connection import parse_id
+    from koppelvlak.cli.arguments import parse_id
     from koppelvlak.connections import admin_tokens
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         admin_tokens.revoke_token(session, parse_id(token_id, "token"), utcnow())
     err.print(f"token {token_id} revoked")

@@ -1,58 +1,27 @@
 """``koppelvlak connection``: a school's decisions on its connections (admin and DPO).
 
 Every command names the board (``--board CODE``) and records the actor (``--actor``, default
-``admin:<user>``); a connection of another board is not found.
+``admin:<user>``); a connection of another board is not found. Connections, schools, groups,
+people and providers are named by id or as the school knows them (``connections.lookup``,
+``providers.lookup``): the app's name, BRIN and location, the LAS key, the provider's name.
 """
 
 from __future__ import annotations
 
-import enum
-import uuid
-from typing import TypeVar
-
 import typer
 
+from koppelvlak.cli.arguments import actor_of, connection_of, parse_enum
 from koppelvlak.cli.console import err, out
 
 app = typer.Typer(help="Connections: approve, scope, exceptions, history.", no_args_is_help=True)
 
-E = TypeVar("E", bound=enum.Enum)
-
 BOARD = typer.Option(..., "--board", help="Board code.")
 ACTOR = typer.Option(None, "--actor", help="Who decides; default admin:<user>.")
-GROUPS = typer.Option([], "--group", help="Group id; repeatable (groups scope).")
+GROUPS = typer.Option([], "--group", help="Group id, key or name; repeatable (groups scope).")
 YEARS = typer.Option([], "--year", help="Year group; repeatable (year_groups scope).")
 KEYS = typer.Option(..., "--key", help="LAS key of a student (or staff member); repeatable.")
-
-
-def parse_id(value: str, what: str) -> uuid.UUID:
-    from koppelvlak.errors import KoppelvlakError
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise KoppelvlakError(f"{value!r} is not a {what} id") from None
-
-
-def parse_enum(kind: type[E], value: str, what: str) -> E:
-    from koppelvlak.errors import KoppelvlakError
-
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(str(m.value) for m in kind)
-        raise KoppelvlakError(f"{what} {value!r} is not one of {choices}") from None
-
-
-def parse_school(value: str) -> tuple[str, str]:
-    brin, _, location = value.partition(":")
-    return brin.upper(), location or "00"
-
-
-def actor_of(actor: str | None, role: str = "admin") -> str:
-    import getpass
-
-    return actor or f"{role}:{getpass.getuser()}"
+CONNECTION = typer.Argument(..., help="Connection id or app name (BRIN/app when several).")
+PROVIDER = typer.Option(..., "--provider", help="Provider id, name, slug or KvK number.")
 
 
 @app.command("list")
@@ -78,24 +47,26 @@ def list_connections(board: str = BOARD) -> None:
 @app.command("request")
 def request(
     board: str = BOARD,
-    school: str = typer.Option(..., help="School as BRIN or BRIN:location."),
-    app_id: str = typer.Option(..., "--app", help="App id."),
+    school: str = typer.Option(..., help="School id, BRIN, BRIN and location (99XX00) or name."),
+    app_id: str = typer.Option(..., "--app", help="App id, name or slug (provider/app)."),
     uwlr_profile: str | None = typer.Option(None, help="smalle_set or lvs_set for UWLR delivery."),
     actor: str | None = ACTOR,
 ) -> None:
     """Request a connection of a school to an app (state: requested); prints its id."""
     from koppelvlak.connections import service
+    from koppelvlak.connections.lookup import find_school
     from koppelvlak.connections.models import UwlrProfile
     from koppelvlak.kit.clock import utcnow
+    from koppelvlak.providers.lookup import find_app
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
         connection = service.request(
             session,
             board_id=board_id,
-            school_id=service.school_by_code(session, board_id, *parse_school(school)),
-            app_id=parse_id(app_id, "app"),
+            school_id=find_school(session, board_id, school),
+            app_id=find_app(session, app_id).id,
             actor=actor_of(actor),
             at=utcnow(),
             uwlr_profile=parse_enum(UwlrProfile, uwlr_profile, "UWLR profile")
@@ -112,9 +83,9 @@ def _decide(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
-        cid = parse_id(connection_id, "connection")
+        cid = connection_of(session, board_id, connection_id)
         now = utcnow()
         if action == "approve":
             connection = service.approve(session, board_id, cid, actor=actor_of(actor), at=now)
@@ -137,20 +108,22 @@ def _decide(
 
 
 @app.command("approve")
-def approve(connection_id: str, board: str = BOARD, actor: str | None = ACTOR) -> None:
+def approve(connection_id: str = CONNECTION, board: str = BOARD, actor: str | None = ACTOR) -> None:
     """Approve; a dataset with sensitive attributes also needs the DPO's sign-off."""
     _decide("approve", board, connection_id, actor, None)
 
 
 @app.command("sign-off")
-def sign_off(connection_id: str, board: str = BOARD, actor: str | None = ACTOR) -> None:
+def sign_off(
+    connection_id: str = CONNECTION, board: str = BOARD, actor: str | None = ACTOR
+) -> None:
     """The DPO's sign-off of a sensitive dataset."""
     _decide("sign-off", board, connection_id, actor, None)
 
 
 @app.command("refuse")
 def refuse(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     reason: str = typer.Option(..., help="Why."),
     board: str = BOARD,
     actor: str | None = ACTOR,
@@ -161,7 +134,7 @@ def refuse(
 
 @app.command("suspend")
 def suspend(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     reason: str = typer.Option(..., help="Why."),
     board: str = BOARD,
     actor: str | None = ACTOR,
@@ -171,14 +144,14 @@ def suspend(
 
 
 @app.command("resume")
-def resume(connection_id: str, board: str = BOARD, actor: str | None = ACTOR) -> None:
+def resume(connection_id: str = CONNECTION, board: str = BOARD, actor: str | None = ACTOR) -> None:
     """Resume a suspended connection."""
     _decide("resume", board, connection_id, actor, None)
 
 
 @app.command("revoke")
 def revoke(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     reason: str = typer.Option(..., help="Why."),
     board: str = BOARD,
     actor: str | None = ACTOR,
@@ -189,7 +162,7 @@ def revoke(
 
 @app.command("scope")
 def set_scope(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     *,
     kind: str = typer.Option("whole_school", help="whole_school, groups or year_groups."),
     group: list[str] = GROUPS,
@@ -200,17 +173,21 @@ def set_scope(
 ) -> None:
     """Choose who the connection may concern."""
     from koppelvlak.connections import scope, service
+    from koppelvlak.connections.lookup import find_group
     from koppelvlak.connections.models import ScopeKind
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
+        board_id = service.board_id_by_code(session, board)
+        cid = connection_of(session, board_id, connection_id)
+        school_id = service.get(session, board_id, cid).school_id
         scope.set_scope(
             session,
-            service.board_id_by_code(session, board),
-            parse_id(connection_id, "connection"),
+            board_id,
+            cid,
             kind=parse_enum(ScopeKind, kind, "scope"),
-            group_ids=frozenset(parse_id(g, "group") for g in group),
+            group_ids=frozenset(find_group(session, board_id, school_id, g) for g in group),
             year_groups=frozenset(year),
             licensed_only=licensed_only,
             actor=actor_of(actor),
@@ -221,7 +198,7 @@ def set_scope(
 
 @app.command("switch")
 def switch(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     attribute: str = typer.Argument(..., help="An optional attribute of the dataset."),
     off: bool = typer.Option(True, "--off/--on", help="Switch off (default) or back on."),
     board: str = BOARD,
@@ -232,11 +209,12 @@ def switch(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
+        board_id = service.board_id_by_code(session, board)
         scope.switch_attribute(
             session,
-            service.board_id_by_code(session, board),
-            parse_id(connection_id, "connection"),
+            board_id,
+            connection_of(session, board_id, connection_id),
             attribute,
             on=not off,
             actor=actor_of(actor),
@@ -247,7 +225,7 @@ def switch(
 
 @app.command("licence")
 def licence(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     key: list[str] = KEYS,
     staff: bool = typer.Option(False, help="The keys are staff keys."),
     board: str = BOARD,
@@ -259,11 +237,12 @@ def licence(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
+        board_id = service.board_id_by_code(session, board)
         count = scope.add_licences(
             session,
-            service.board_id_by_code(session, board),
-            parse_id(connection_id, "connection"),
+            board_id,
+            connection_of(session, board_id, connection_id),
             kind=PersonKindColumn.STAFF if staff else PersonKindColumn.STUDENT,
             keys=key,
             source=LicenceSource.SCHOOL,
@@ -275,25 +254,27 @@ def licence(
 
 @app.command("objection")
 def objection(
-    provider_id: str = typer.Option(..., "--provider", help="Provider id."),
-    person_id: str = typer.Option(..., "--person", help="Student or staff id."),
+    provider_id: str = PROVIDER,
+    person_id: str = typer.Option(..., "--person", help="Student or staff id or LAS key."),
     lift: bool = typer.Option(False, help="Lift the objection instead."),
     board: str = BOARD,
     actor: str | None = ACTOR,
 ) -> None:
     """Record (or lift) a person's objection to a provider."""
     from koppelvlak.connections import exceptions, service
+    from koppelvlak.connections.lookup import find_person
     from koppelvlak.kit.clock import utcnow
+    from koppelvlak.providers.lookup import find_provider
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
         call = exceptions.lift_objection if lift else exceptions.record_objection
         call(
             session,
             board_id,
-            parse_id(provider_id, "provider"),
-            parse_id(person_id, "person"),
+            find_provider(session, provider_id).id,
+            find_person(session, board_id, person_id),
             actor=actor_of(actor),
             at=utcnow(),
         )
@@ -302,24 +283,27 @@ def objection(
 
 @app.command("consent")
 def consent(
-    provider_id: str = typer.Option(..., "--provider", help="Provider id."),
-    student_id: str = typer.Option(..., "--student", help="Student id."),
+    provider_id: str = PROVIDER,
+    student_id: str = typer.Option(..., "--student", help="Student id or LAS key."),
     state: str = typer.Option(..., help="given, refused or withdrawn."),
     decided_by: str = typer.Option(..., "--by", help="The parent or guardian who decided."),
     board: str = BOARD,
 ) -> None:
     """Record a parent's consent decision for a child and a provider."""
     from koppelvlak.connections import exceptions, service
-    from koppelvlak.connections.models import ConsentState
+    from koppelvlak.connections.lookup import find_person
+    from koppelvlak.connections.models import ConsentState, PersonKindColumn
     from koppelvlak.kit.clock import utcnow
+    from koppelvlak.providers.lookup import find_provider
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
+        board_id = service.board_id_by_code(session, board)
         exceptions.record_consent(
             session,
-            service.board_id_by_code(session, board),
-            parse_id(provider_id, "provider"),
-            parse_id(student_id, "student"),
+            board_id,
+            find_provider(session, provider_id).id,
+            find_person(session, board_id, student_id, PersonKindColumn.STUDENT),
             parse_enum(ConsentState, state, "consent state"),
             decided_by=decided_by,
             at=utcnow(),
@@ -329,7 +313,7 @@ def consent(
 
 @app.command("version")
 def version(
-    connection_id: str,
+    connection_id: str = CONNECTION,
     decision: str = typer.Argument("show", help="show, approve, refuse or sign-off."),
     reason: str | None = typer.Option(None, help="Why (when refusing)."),
     board: str = BOARD,
@@ -342,9 +326,9 @@ def version(
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.runtime import Runtime
 
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         board_id = service.board_id_by_code(session, board)
-        cid = parse_id(connection_id, "connection")
+        cid = connection_of(session, board_id, connection_id)
         now = utcnow()
         if decision == "show":
             diff = flows.pending_diff(session, board_id, cid)
@@ -369,7 +353,7 @@ def version(
 
 
 @app.command("history")
-def history(connection_id: str, board: str = BOARD) -> None:
+def history(connection_id: str = CONNECTION, board: str = BOARD) -> None:
     """Who decided what and when, with the difference between dataset versions."""
     import json
 
@@ -377,9 +361,8 @@ def history(connection_id: str, board: str = BOARD) -> None:
     from koppelvlak.runtime import Runtime
 
     with Runtime.from_settings().unit_of_work() as session:
-        events = service.history(
-            session, service.board_id_by_code(session, board), parse_id(connection_id, "connection")
-        )
+        board_id = service.board_id_by_code(session, board)
+        events = service.history(session, board_id, connection_of(session, board_id, connection_id))
         for e in events:
             change = f"{e.from_state or ''}→{e.to_state}" if e.to_state else ""
             extra = f"  {json.dumps(e.detail, sort_keys=True)}" if e.detail else ""

@@ -40,7 +40,7 @@ def purposes() -> None:
 
 @app.command("propose")
 def propose(
-    app_id: str = typer.Argument(..., help="App id."),
+    app_id: str = typer.Argument(..., help="App id, name or slug (provider/app)."),
     *,
     attribute: list[str] = ATTRIBUTES,
     purpose: str = typer.Option(..., help="Purpose code (see 'dataset purposes')."),
@@ -51,9 +51,10 @@ def propose(
     actor: str = typer.Option("operator", help="Who proposes."),
 ) -> None:
     """Propose the app's next dataset version; widenings wait for each school's approval."""
-    from koppelvlak.cli.connection import parse_enum, parse_id
+    from koppelvlak.cli.arguments import parse_enum
     from koppelvlak.connections import flows
     from koppelvlak.kit.clock import utcnow
+    from koppelvlak.providers.lookup import find_app
     from koppelvlak.providers.models import DeliveryMode
     from koppelvlak.providers.schemas import DatasetSpec
     from koppelvlak.runtime import Runtime
@@ -66,9 +67,9 @@ def propose(
         retention=retention,
         purpose_statement=statement,
     )
-    with Runtime.from_settings().unit_of_work() as session:
+    with Runtime.from_settings().unit_of_work(write=True) as session:
         version, outcomes = flows.propose_dataset_version(
-            session, parse_id(app_id, "app"), spec, actor=actor, at=utcnow()
+            session, find_app(session, app_id).id, spec, actor=actor, at=utcnow()
         )
     typer.echo(f"version {version.version}")
     for o in outcomes:
@@ -76,18 +77,17 @@ def propose(
 
 
 @app.command("show")
-def show(app_id: str = typer.Argument(..., help="App id.")) -> None:
+def show(app_id: str = typer.Argument(..., help="App id, name or slug (provider/app).")) -> None:
     """Every version of the app's dataset, and what changed between them."""
     import json
 
-    from koppelvlak.cli.connection import parse_id
     from koppelvlak.providers import service
     from koppelvlak.providers.datasets import versions_of_app
+    from koppelvlak.providers.lookup import find_app
     from koppelvlak.runtime import Runtime
 
     with Runtime.from_settings().unit_of_work() as session:
-        app_id_value = parse_id(app_id, "app")
-        service.app_of(session, app_id_value)
+        app_id_value = find_app(session, app_id).id
         versions = versions_of_app(session, app_id_value)
         previous = None
         for v in versions:

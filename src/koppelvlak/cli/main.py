@@ -20,6 +20,7 @@ from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import results as results_commands
 from koppelvlak.cli import serve as serve_commands
 from koppelvlak.cli import sync as sync_commands
+from koppelvlak.cli.failures import describe
 
 app = typer.Typer(
     name="koppelvlak",
@@ -66,19 +67,6 @@ def main() -> None:
         if os.environ.get("KOPPELVLAK_DEBUG"):
             raise
         sys.exit(1)
-
-
-def describe(error: BaseException) -> str:
-    from koppelvlak.errors import KoppelvlakError
-
-    if isinstance(error, KoppelvlakError):
-        return str(error)
-    module = type(error).__module__
-    if module.startswith("sqlalchemy"):
-        from koppelvlak.db import short_reason
-
-        return f"database error: {short_reason(error)}"
-    return f"unexpected {type(error).__name__}: {error} (set KOPPELVLAK_DEBUG=1 for details)"
 
 
 if __name__ == "__main__":

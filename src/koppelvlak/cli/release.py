@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from koppelvlak.cli.console import out
+from koppelvlak.cli.console import err, out
 
 app = typer.Typer(help="Explain and inspect releases.", no_args_is_help=True)
 
@@ -25,8 +25,8 @@ def _at(value: str | None) -> object:
 
 @app.command("explain")
 def explain(
-    connection_id: str = typer.Argument(..., help="Connection id."),
-    person_id: str = typer.Argument(..., help="Student or staff id."),
+    connection_id: str = typer.Argument(..., help="Connection id or app name."),
+    person_id: str = typer.Argument(..., help="Student or staff id or LAS key."),
     board: str = typer.Option(..., "--board", help="Board code."),
     at: str | None = typer.Option(None, help="Moment (ISO 8601); default now."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -36,8 +36,9 @@ def explain(
     from datetime import datetime
 
     from koppelvlak.api.admin import views
-    from koppelvlak.cli.connection import parse_id
+    from koppelvlak.cli.arguments import connection_of
     from koppelvlak.connections import service as connections
+    from koppelvlak.connections.lookup import find_person
     from koppelvlak.release import service
     from koppelvlak.runtime import Runtime
 
@@ -45,9 +46,10 @@ def explain(
     assert isinstance(moment, datetime)
     with Runtime.from_settings().unit_of_work() as session:
         board_id = connections.board_id_by_code(session, board)
-        cid = parse_id(connection_id, "connection")
+        cid = connection_of(session, board_id, connection_id)
         connections.get(session, board_id, cid)
-        result = service.explain(session, cid, parse_id(person_id, "person"), moment)
+        person = find_person(session, board_id, person_id)
+        result = service.explain(session, cid, person, moment)
     if as_json:
         out.print_json(json.dumps(views.explanation(result)))
         return
@@ -59,11 +61,11 @@ def explain(
 
 @app.command("show")
 def show(
-    connection_id: str = typer.Argument(..., help="Connection id."),
+    connection_id: str = typer.Argument(..., help="Connection id or app name."),
     board: str = typer.Option(..., "--board", help="Board code."),
 ) -> None:
     """How many people and groups the connection releases now, and which attributes."""
-    from koppelvlak.cli.connection import parse_id
+    from koppelvlak.cli.arguments import connection_of
     from koppelvlak.connections import service as connections
     from koppelvlak.release import service
     from koppelvlak.runtime import Runtime
@@ -71,7 +73,7 @@ def show(
     runtime = Runtime.from_settings()
     with runtime.unit_of_work() as session:
         board_id = connections.board_id_by_code(session, board)
-        cid = parse_id(connection_id, "connection")
+        cid = connection_of(session, board_id, connection_id)
         connections.get(session, board_id, cid)
         from koppelvlak.kit.clock import utcnow
 
@@ -80,3 +82,74 @@ def show(
         f"students {len(result.students)}  staff {len(result.staff)}  groups {len(result.groups)}"
     )
     typer.echo(f"attributes {', '.join(sorted(result.attribute_ids))}")
+
+
+def _board_id(session: object, board: str | None) -> object:
+    from sqlalchemy.orm import Session
+
+    from koppelvlak.connections import service as connections
+
+    assert isinstance(session, Session)
+    return None if board is None else connections.board_id_by_code(session, board)
+
+
+@app.command("check")
+def check(
+    board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+) -> None:
+    """Compare every kept release with a fresh resolve and name each difference (drift)."""
+    import uuid
+
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.release import kept
+    from koppelvlak.runtime import Runtime
+
+    runtime = Runtime.from_settings()
+    with runtime.unit_of_work() as session:
+        board_id = _board_id(session, board)
+        assert board_id is None or isinstance(board_id, uuid.UUID)
+        drift = kept.check(session, utcnow(), runtime.secrets.pseudonym_key, board_id)
+    for d in drift:
+        typer.echo(f"{d.connection_id} {d.collection} {d.key}: {d.problem}")
+    if drift:
+        err.print(f"[red]{len(drift)} differences between the kept and the resolved releases[/]")
+        raise typer.Exit(1)
+    typer.echo("no drift: every kept release equals a fresh resolve")
+
+
+def _refresh(board: str | None, verb: str, *, rewrite: bool = False) -> None:
+    import uuid
+
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.release import kept
+    from koppelvlak.runtime import Runtime
+
+    runtime = Runtime.from_settings()
+    with runtime.unit_of_work(write=True) as session:
+        board_id = _board_id(session, board)
+        assert board_id is None or isinstance(board_id, uuid.UUID)
+        done = kept.refresh_all(
+            session, utcnow(), runtime.secrets.pseudonym_key, board_id, rewrite=rewrite
+        )
+    touched = [r for r in done if r.touched]
+    typer.echo(
+        f"{verb} {len(done)} connections; {len(touched)} changed "
+        f"(+{sum(r.added for r in done)} ~{sum(r.changed for r in done)} "
+        f"-{sum(r.removed for r in done)} purged {sum(r.purged for r in done)})"
+    )
+
+
+@app.command("refresh")
+def refresh(
+    board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+) -> None:
+    """Bring every kept release up to today: ages, start and end dates, expired tombstones."""
+    _refresh(board, "refreshed")
+
+
+@app.command("rebuild")
+def rebuild(
+    board: str | None = typer.Option(None, "--board", help="Board code; default every board."),
+) -> None:
+    """Repair any drift: rewrite each kept release from a fresh resolve, keeping its history."""
+    _refresh(board, "rebuilt", rewrite=True)

@@ -1,6 +1,8 @@
-"""``koppelvlak serve``: the ASGI app on uvicorn."""
+"""``koppelvlak serve``: the ASGI app on uvicorn, in one or several worker processes."""
 
 from __future__ import annotations
+
+import os
 
 import typer
 
@@ -10,12 +12,19 @@ from koppelvlak.cli.console import err
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
-    workers: int = typer.Option(1, min=1, help="Worker processes (PostgreSQL for more than one)."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        help="Worker processes, on SQLite or PostgreSQL.",
+        show_default="the number of cores",
+    ),
 ) -> None:
-    """Run the service. An embedded SQLite database is migrated automatically."""
+    """Run the service. An embedded SQLite database is migrated automatically, once, before
+    the workers start."""
     import uvicorn
 
     from koppelvlak.db import check_database, current_revision, head_revision, upgrade
+    from koppelvlak.kit.log_policy import server_log_config
     from koppelvlak.runtime import Runtime
 
     runtime = Runtime.from_settings()
@@ -24,9 +33,14 @@ def serve(
         upgrade(runtime.engine)
     elif current_revision(runtime.engine) != head_revision():
         err.print("[yellow]database schema is not current: run `koppelvlak db upgrade`[/]")
-    runtime.secrets  # noqa: B018  (create the key file before workers race for it)
+    runtime.secrets  # noqa: B018  (create the key file once, before the workers read it)
+    runtime.engine.dispose()  # each worker opens its own connections
+    if runtime.is_sqlite and runtime.settings.refresh_minutes > 0:
+        _refresh_in_background(runtime)
+    workers = workers or cores()
     err.print(
-        f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()})"
+        f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()}, "
+        f"{workers} worker{'s' if workers > 1 else ''})"
     )
     uvicorn.run(
         "koppelvlak.app:create_app",
@@ -36,4 +50,47 @@ def serve(
         workers=workers,
         log_level=runtime.settings.log_level,
         proxy_headers=True,
+        # Logs without personal data: no uvicorn access line (it prints full URLs), exceptions
+        # without their messages (kit/log_policy.py).
+        access_log=False,
+        log_config=server_log_config(runtime.settings.log_level),
+        # Bounded request heads: h11 refuses a request line plus headers over the limit before
+        # holding it in memory (httptools buffers any size).
+        http="h11",
+        h11_max_incomplete_event_size=runtime.settings.max_header_bytes,
+        # A worker that imports the app slowly (a busy machine took over 5 s) is not killed
+        # and restarted in a loop by uvicorn's default 5 s health check.
+        timeout_worker_healthcheck=60,
     )
+
+
+def _refresh_in_background(runtime: object) -> None:
+    """Embedded mode: the kept releases follow the calendar (ages, end dates) without cron."""
+    import threading
+    import time
+
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.release import kept
+    from koppelvlak.runtime import Runtime
+
+    assert isinstance(runtime, Runtime)
+    interval = runtime.settings.refresh_minutes * 60
+
+    def loop() -> None:
+        while True:
+            try:
+                with runtime.unit_of_work(write=True) as session:
+                    kept.refresh_all(session, utcnow(), runtime.secrets.pseudonym_key)
+            except Exception as error:  # a failed round is retried the next round
+                err.print(f"[yellow]kept release refresh failed: {type(error).__name__}[/]")
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="kept-release-refresh", daemon=True).start()
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

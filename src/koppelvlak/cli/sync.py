@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from koppelvlak.cli.import_cmd import BOARD_HELP, run_import
+from koppelvlak.cli.pipeline import BOARD_HELP, run_import
 
 if TYPE_CHECKING:
     from koppelvlak.roster.importers.snapshot import Snapshot
@@ -52,7 +52,7 @@ def sync(
 
         since = None
         if not full:
-            with Runtime.from_settings().unit_of_work() as session:
+            with Runtime.from_settings().unit_of_work(write=True) as session:
                 since = last_successful_run(session, "uwlr-pull", source)
 
         request = PullRequest(

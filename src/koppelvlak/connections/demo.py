@@ -1,8 +1,10 @@
-"""The three demo providers of ``koppelvlak demo``, each connected to the demo board.
+"""The four demo providers of ``koppelvlak demo``, each connected to the demo board.
 
 - a reading app on licensed users only (pseudonym, given name, groups, year group);
 - a final-test supplier for group 8 only, on a legal duty, with more attributes (and UWLR);
-- a homework app on a consent-based purpose that includes the birth date.
+- a homework app on a consent-based purpose that includes the birth date;
+- a learning environment with full rostering (students and staff with names and e-mail, classes
+  with their kind, enrollments), so a OneRoster conformance run's rostering checks have data.
 
 Credentials derive from the seed, so the same seed prints the same client ids and secrets:
 they are predictable by design and only fit for demos (docs/admin/demo.md says so).
@@ -119,6 +121,37 @@ PLANS = (
             purpose_code="homework_support",
             entity_types=frozenset({"students"}),
             purpose_statement="Homework planning and help outside lessons, with consent.",
+        ),
+    ),
+    _Plan(
+        slug="klaslokaal",
+        name="Klaslokaal B.V.",
+        kvk="90000004",
+        app="Klaslokaal",
+        school=_SECONDARY,
+        dataset=DatasetSpec(
+            attributes={
+                "student.given_name": True,
+                "student.name_prefix": True,
+                "student.family_name": True,
+                "student.email": True,
+                "student.username": True,
+                "student.year_group": True,
+                "student.groups": True,
+                "staff.given_name": True,
+                "staff.name_prefix": True,
+                "staff.family_name": True,
+                "staff.email": True,
+                "staff.username": True,
+                "staff.role": False,
+                "staff.groups": True,
+                "group.name": True,
+                "group.year_group": True,
+                "group.kind": True,
+            },
+            purpose_code="learning_materials",
+            entity_types=frozenset({"students", "staff", "groups"}),
+            purpose_statement="Learning environment: accounts, classes and assignments per group.",
         ),
     ),
 )

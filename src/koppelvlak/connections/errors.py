@@ -43,3 +43,7 @@ class NotPermitted(Forbidden):
 
 class BoardNotFound(NotFound):
     title = "Board not found"
+
+
+class BeforeHistory(KoppelvlakError):
+    title = "Moment before the connection's history"

@@ -21,6 +21,7 @@ from koppelvlak.connections.models import (
     ParentalConsent,
     PersonKindColumn,
 )
+from koppelvlak.kit import changes
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers.errors import ProviderNotFound
 from koppelvlak.roster.models import Guardian, Staff, Student
@@ -74,6 +75,7 @@ def record_objection(
     )
     session.add(objection)
     session.flush()
+    changes.person_changed(session, provider_id, person_id, at)
     return objection
 
 
@@ -91,6 +93,7 @@ def lift_objection(
         raise InvalidException(f"no objection of {person_id} to this provider is in force")
     existing.lifted_at, existing.lifted_by = at, actor
     session.flush()
+    changes.person_changed(session, provider_id, person_id, at)
 
 
 def _open_objection(
@@ -138,6 +141,7 @@ def record_consent(
     )
     session.add(consent)
     session.flush()
+    changes.person_changed(session, provider_id, student_id, at)
     return consent
 
 

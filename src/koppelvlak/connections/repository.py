@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from koppelvlak.connections.models import (
     ConnectionEvent,
     ConnectionScopeGroup,
     ConnectionScopeYearGroup,
+    ConnectionState,
     ConnectionSwitchOff,
 )
 from koppelvlak.roster.models import Board, School
@@ -27,6 +29,18 @@ def connection_in_board(
     return session.scalar(
         select(Connection).where(Connection.id == connection_id, Connection.board_id == board_id)
     )
+
+
+def provider_states(
+    session: Session, provider_id: uuid.UUID
+) -> list[tuple[uuid.UUID, ConnectionState, datetime | None]]:
+    """(id, stored state, end date) of each of the provider's connections: one small read."""
+    rows = session.execute(
+        select(Connection.id, Connection.state, Connection.ends_at).where(
+            Connection.provider_id == provider_id
+        )
+    )
+    return [(i, s, e) for i, s, e in rows]
 
 
 def connections_of_provider(session: Session, provider_id: uuid.UUID) -> list[Connection]:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from koppelvlak.connections import repository, views
+from koppelvlak.connections import repository, uwlr_requirements, views
 from koppelvlak.connections.errors import (
     BoardNotFound,
     ConnectionNotFound,
@@ -21,6 +21,7 @@ from koppelvlak.connections.errors import (
     ProviderNotAccredited,
     SchoolNotFound,
 )
+from koppelvlak.connections.history import initial_detail
 from koppelvlak.connections.models import (
     Connection,
     ConnectionEvent,
@@ -30,6 +31,7 @@ from koppelvlak.connections.models import (
 )
 from koppelvlak.connections.schemas import ConnectionEventView, ConnectionView
 from koppelvlak.connections.states import can_move, state_at
+from koppelvlak.kit import changes
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import DatasetNotFound
@@ -52,7 +54,8 @@ def record(
     reason: str | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
-    """Write one decision to the connection's history."""
+    """Write one decision to the connection's history; the kept release follows before commit."""
+    changes.connection_changed(session, connection.id, at)
     session.add(
         ConnectionEvent(
             board_id=connection.board_id,
@@ -125,7 +128,12 @@ def request(
         action="request",
         at=at,
         to_state=S.REQUESTED,
-        detail={"dataset_version": version.version},
+        detail=initial_detail(
+            dataset_version=version.version,
+            scope_kind=scope_kind,
+            licensed_only=licensed_only,
+            ends_at=ends_at,
+        ),
     )
     session.flush()
     return connection
@@ -343,17 +351,8 @@ def _check_provider_accredited(session: Session, connection: Connection) -> None
 
 
 def _check_uwlr_deliverable(session: Session, connection: Connection) -> None:
-    """Hook for the UWLR context: can this dataset be delivered in the connection's profile?
-
-    ``release/uwlr_requirements.py`` (owned by the UWLR work) provides
-    ``check_deliverable(profile, attribute_ids, entity_types)`` raising a KoppelvlakError;
-    until it exists every dataset passes.
-    """
+    """Can this dataset be delivered in the connection's UWLR profile? Refused at approval."""
     if connection.uwlr_profile is None:
-        return
-    try:
-        from koppelvlak.release import uwlr_requirements  # type: ignore[attr-defined,unused-ignore]  # added by the UWLR work
-    except ImportError:
         return
     version = _version(session, connection)
     uwlr_requirements.check_deliverable(
@@ -380,6 +379,20 @@ def connections_for_provider(
     """Every connection of the provider, in whatever state (the API answers 403 for inactive)."""
     return views.connection_views(
         session, repository.connections_of_provider(session, provider_id), at
+    )
+
+
+def active_connection_ids(
+    session: Session, provider_id: uuid.UUID, at: datetime
+) -> list[uuid.UUID]:
+    """The provider's connections that are active at ``at`` (the API's per-request check)."""
+    return sorted(
+        (
+            connection_id
+            for connection_id, stored, ends_at in repository.provider_states(session, provider_id)
+            if state_at(stored, ends_at, at) is S.ACTIVE
+        ),
+        key=str,
     )
 
 

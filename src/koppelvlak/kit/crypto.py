@@ -51,6 +51,13 @@ class VerifiedSecretMemo:
         self._entries: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
+    def remembers(self, secret_hash: str, secret: str) -> bool:
+        """Whether this pair passed argon2 recently: one HMAC, no argon2, nothing recorded."""
+        token = keyed_digest(self._key, secret_hash, secret)
+        with self._lock:
+            expires = self._entries.get(token)
+        return expires is not None and expires > self._clock()
+
     def verify(self, secret_hash: str, secret: str) -> bool:
         token = keyed_digest(self._key, secret_hash, secret)
         now = self._clock()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets as _secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -221,18 +222,37 @@ def revoke_uwlr_key(session: Session, key_id: uuid.UUID, at: datetime) -> None:
     session.flush()
 
 
+class SecretVerifier(Protocol):
+    """What checks a presented secret against a stored hash (the memo, or a gated wrapper)."""
+
+    def verify(self, secret_hash: str, secret: str) -> bool: ...
+
+
 def authenticate_uwlr(
-    session: Session, klantcode: str, autorisatiesleutel: str, at: datetime
+    session: Session,
+    klantcode: str,
+    autorisatiesleutel: str,
+    at: datetime,
+    *,
+    verifier: SecretVerifier = verified_secrets,
 ) -> UwlrPrincipal | None:
-    """The provider and the schools the key opens, or None for an unknown or wrong key."""
-    for key in repository.uwlr_keys(session, klantcode):
-        if not _usable_until(key.revoked_at, at):
-            continue
-        if verified_secrets.verify(key.key_hash, autorisatiesleutel):
+    """The provider and the schools the key opens, or None for an unknown or wrong key.
+
+    An unknown (or revoked) klantcode verifies the key against a dummy hash made with the same
+    argon2 parameters, once, exactly as a wrong key for a known klantcode is verified once
+    against the real hash: both refusals do the same work, so their timing tells nothing.
+    """
+    usable = [
+        key for key in repository.uwlr_keys(session, klantcode) if _usable_until(key.revoked_at, at)
+    ]
+    if not usable:
+        verifier.verify(_DUMMY_HASH, autorisatiesleutel)
+        return None
+    for key in usable:
+        if verifier.verify(key.key_hash, autorisatiesleutel):
             schools = tuple(
                 (row.board_id, row.brin, row.location_code)
                 for row in repository.uwlr_key_schools(session, key.id)
             )
             return UwlrPrincipal(key.provider_id, schools)
-    verify_secret(_DUMMY_HASH, autorisatiesleutel)
     return None

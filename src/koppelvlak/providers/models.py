@@ -112,6 +112,21 @@ class ClientSecret(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(info=pd("none"))
 
 
+class UsedClientAssertion(Base):
+    """A ``private_key_jwt`` assertion's ``jti``, kept until the assertion expires (RFC 7523 §3).
+
+    While it is kept, the same assertion is refused; after its ``exp`` it would be refused anyway.
+    """
+
+    __tablename__ = "used_client_assertion"
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("client_credential.id", ondelete="CASCADE"), primary_key=True, info=pd("none")
+    )
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True, info=pd("none"))
+    expires_at: Mapped[datetime] = mapped_column(index=True, info=pd("none"))
+
+
 class UwlrKey(Timestamped, Base):
     """A UWLR klantcode + autorisatiesleutel (hashed) of a provider for schools of one board."""
 

@@ -73,6 +73,9 @@ class ProviderView:
     decision_reason: str | None
     privacy_statement_url: str
     apps: tuple[str, ...] = ()
+    covenant_signed_on: date | None = None
+    processing_agreement_on: date | None = None
+    processing_agreement_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from koppelvlak.kit import changes
+from koppelvlak.kit.clock import as_utc
 from koppelvlak.providers import repository
+from koppelvlak.providers.assertions import use_client_assertion
 from koppelvlak.providers.credentials import (
     authenticate_client,
     authenticate_uwlr,
@@ -68,6 +72,7 @@ __all__ = [
     "revoke_uwlr_key",
     "rotate_secret",
     "set_public_key",
+    "use_client_assertion",
 ]
 
 _KVK = re.compile(r"^\d{8}$")
@@ -110,7 +115,11 @@ def apply(session: Session, application: Application, at: datetime) -> Provider:
     """Register an organisation in state ``applied``; the operator decides on accreditation."""
     _check_application(application)
     if repository.provider_by_kvk(session, application.kvk_number) is not None:
-        raise DuplicateProvider(f"a provider with KvK number {application.kvk_number} exists")
+        raise DuplicateProvider(
+            f"a provider with KvK number {application.kvk_number} has applied already; it "
+            "completes its application (such as the agreement dates) with its credential "
+            "instead of applying again"
+        )
     provider = Provider(
         name=application.name.strip(),
         kvk_number=application.kvk_number,
@@ -126,6 +135,52 @@ def apply(session: Session, application: Application, at: datetime) -> Provider:
         updated_at=at,
     )
     session.add(provider)
+    session.flush()
+    return provider
+
+
+def complete_agreements(
+    session: Session,
+    provider_id: uuid.UUID,
+    *,
+    at: datetime,
+    covenant_signed_on: date | None = None,
+    processing_agreement_on: date | None = None,
+    processing_agreement_version: str | None = None,
+) -> Provider:
+    """Add or correct the agreement dates after applying (accreditation needs both dates).
+
+    A value left out stays as it is; a signing date cannot lie in the future.
+    """
+    provider = _provider(session, provider_id)
+    if provider.accreditation_state is AccreditationState.WITHDRAWN:
+        raise InvalidApplication("a withdrawn provider cannot change its agreements")
+    if (covenant_signed_on, processing_agreement_on, processing_agreement_version) == (
+        None,
+        None,
+        None,
+    ):
+        raise InvalidApplication(
+            "nothing to change; expected covenant_signed_on, processing_agreement_on or "
+            "processing_agreement_version"
+        )
+    for label, value in (
+        ("covenant_signed_on", covenant_signed_on),
+        ("processing_agreement_on", processing_agreement_on),
+    ):
+        if value is not None and value > as_utc(at).date():
+            raise InvalidApplication(
+                f"{label} {value.isoformat()} lies in the future; expected the date it was signed"
+            )
+    if processing_agreement_version is not None:
+        if not processing_agreement_version.strip():
+            raise InvalidApplication("processing_agreement_version must not be empty")
+        provider.processing_agreement_version = processing_agreement_version.strip()
+    if covenant_signed_on is not None:
+        provider.covenant_signed_on = covenant_signed_on
+    if processing_agreement_on is not None:
+        provider.processing_agreement_on = processing_agreement_on
+    provider.updated_at = at
     session.flush()
     return provider
 
@@ -153,6 +208,7 @@ def accredit(
     if state is not AccreditationState.ACCREDITED and not (reason or "").strip():
         raise InvalidAccreditation(f"a reason is required to make a provider {state}")
     provider.accreditation_state = state
+    changes.provider_changed(session, provider.id, at)
     provider.decided_by, provider.decided_at, provider.decision_reason = actor, at, reason
     session.add(
         AccreditationDecision(
@@ -161,6 +217,23 @@ def accredit(
     )
     session.flush()
     return provider
+
+
+def accredited_at(session: Session, provider_id: uuid.UUID, at: datetime) -> bool | None:
+    """Whether the operator's decisions in force at ``at`` had the provider accredited.
+
+    None when no decision is recorded at all (only the present state is known).
+    """
+    decisions = session.execute(
+        select(AccreditationDecision.state, AccreditationDecision.decided_at)
+        .where(AccreditationDecision.provider_id == provider_id)
+        .order_by(AccreditationDecision.decided_at)
+    ).all()
+    if not decisions:
+        return None
+    moment = as_utc(at)
+    then = [state for state, decided_at in decisions if as_utc(decided_at) <= moment]
+    return bool(then) and then[-1] is AccreditationState.ACCREDITED
 
 
 def add_app(
@@ -184,6 +257,11 @@ def get_provider(session: Session, provider_id: uuid.UUID) -> ProviderView:
 
 def list_providers(session: Session) -> list[ProviderView]:
     return [_view(session, p) for p in repository.providers(session)]
+
+
+def apps_of(session: Session, provider_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """The provider's apps as (id, name), for lists that show the ids commands take."""
+    return [(a.id, a.name) for a in repository.apps_of(session, provider_id)]
 
 
 def app_of(session: Session, app_id: uuid.UUID) -> App:
@@ -212,4 +290,7 @@ def _view(session: Session, provider: Provider) -> ProviderView:
         decision_reason=provider.decision_reason,
         privacy_statement_url=provider.privacy_statement_url,
         apps=tuple(a.name for a in repository.apps_of(session, provider.id)),
+        covenant_signed_on=provider.covenant_signed_on,
+        processing_agreement_on=provider.processing_agreement_on,
+        processing_agreement_version=provider.processing_agreement_version,
     )

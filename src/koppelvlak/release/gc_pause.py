@@ -1,37 +1,7 @@
-"""Pause Python's cyclic garbage collector while a release builds its values.
-
-A 50,000-person release allocates some half a million containers (rows, sets, dicts, frozen
-values) that all stay alive until it returns, and none of them form cycles. Each allocation
-burst triggers collections that walk the growing heap again and again: a third of a board's
-release time went into the collector, finding nothing. Reference counting still frees
-everything as usual; the collector is switched back on when the last concurrent release ends,
-and only if it was on before (ADR 0026).
-"""
+"""The collector pause lives in ``kit.gc_pause`` since the roster import uses it too."""
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from koppelvlak.kit.gc_pause import collector_paused
 
-_lock = threading.Lock()
-_depth = 0
-_was_enabled = False
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    global _depth, _was_enabled  # noqa: PLW0603  (one process-wide collector switch)
-    with _lock:
-        if _depth == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _was_enabled:
-                gc.enable()
+__all__ = ["collector_paused"]

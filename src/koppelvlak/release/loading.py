@@ -10,13 +10,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from koppelvlak.catalogue.models import LawfulBasis
+from koppelvlak.connections import history
 from koppelvlak.connections import repository as connection_repository
 from koppelvlak.connections.models import Connection
 from koppelvlak.connections.states import state_at
@@ -67,6 +68,40 @@ def connection_facts(
         scope_year_groups=connection_repository.scope_year_groups(session, connection.id),
     )
     return connection, facts
+
+
+def facts_at(
+    session: Session, connection: Connection, facts: ConnectionFacts, at: datetime
+) -> ConnectionFacts:
+    """``facts`` as recorded at ``at`` (explain at a past moment): the connection's state, scope
+    and switch-offs replayed from its history, the dataset version then in force, and the
+    provider's accreditation then. Refuses a moment before the connection's request."""
+    then = history.as_of(session, connection, at)
+    accredited = providers.accredited_at(session, connection.provider_id, at)
+    if accredited is not None:
+        facts = replace(facts, provider_accredited=accredited)
+    if then is None:
+        return facts
+    version = providers.dataset_version_view(session, connection.dataset_version_id)
+    if then.dataset_version is not None and then.dataset_version != version.version:
+        found = provider_repository.dataset_version_number(
+            session, version.dataset_id, then.dataset_version
+        )
+        if found is not None:
+            version = providers.dataset_version_view(session, found.id)
+    native = session.get_bind().dialect.name == "postgresql"
+    return replace(
+        facts,
+        state=then.state.value,
+        dataset_attributes=dict(version.attributes),
+        switched_off=then.switched_off,
+        entity_types=version.entity_types,
+        consent_based=version.lawful_basis is LawfulBasis.CONSENT,
+        scope_kind=then.scope_kind.value,
+        licensed_only=then.licensed_only,
+        scope_groups=frozenset(raw_of(g, native) for g in then.scope_groups),
+        scope_year_groups=then.scope_year_groups,
+    )
 
 
 @dataclass

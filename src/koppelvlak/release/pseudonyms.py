@@ -76,6 +76,21 @@ class CachedPseudonyms:
             found = self._known[raw] = (as_uuid(raw), self._hash(canonical(raw)))
         return found
 
+    def of_identity(self, raw: Key, identity: uuid.UUID) -> tuple[uuid.UUID, str]:
+        """The id as a UUID and the pseudonym of the person ``identity`` names."""
+        found = self._known.get(raw)
+        if found is None:
+            found = self._known[raw] = (as_uuid(raw), self._hash(str(identity)))
+        return found
+
+
+_STAFF = uuid.UUID("5d0b6a52-3c1e-4e5f-9a57-6b1f0c2d7e11")  # namespace of staff identities
+
+
+def staff_identity(board_id: uuid.UUID, source_key: str) -> uuid.UUID:
+    """One staff member of a board, whichever of its schools a row belongs to."""
+    return uuid.uuid5(_STAFF, f"{board_id.hex}:{source_key}")
+
 
 def forget() -> None:
     """Empty the process's pseudonym cache (benchmarks measure a first release with it)."""

@@ -142,6 +142,7 @@ def staff(
         raw(Staff.school_id),
         raw(Staff.removed_at),
         raw(Staff.updated_at),
+        Staff.source_key,  # one person across the board's schools (see release.pseudonyms)
         *value_columns,
     ).where(Staff.board_id == board_id, _alive(Staff.removed_at, cutoff))
     if school_id is not None:

@@ -22,7 +22,7 @@ from koppelvlak.release.errors import ConnectionInactive, PersonUnknown
 from koppelvlak.release.facts import MEMBERSHIP_ATTRIBUTE, ConnectionFacts, GroupFacts, PersonFacts
 from koppelvlak.release.gc_pause import collector_paused
 from koppelvlak.release.keys import Key, day, stamp
-from koppelvlak.release.pseudonyms import CachedPseudonyms
+from koppelvlak.release.pseudonyms import CachedPseudonyms, staff_identity
 from koppelvlak.release.repository import GROUP_COLUMNS, STAFF_COLUMNS, STUDENT_COLUMNS
 from koppelvlak.release.values import (
     AttributeValue,
@@ -35,7 +35,8 @@ from koppelvlak.release.values import (
 )
 
 # Where the value columns start in a person row (see release.repository).
-_VALUES_AT = {PersonKind.STUDENT: 6, PersonKind.STAFF: 4}
+_VALUES_AT = {PersonKind.STUDENT: 6, PersonKind.STAFF: 5}
+_STAFF_KEY_AT = 4
 _COLUMNS: dict[PersonKind, dict[str, Any]] = {
     PersonKind.STUDENT: STUDENT_COLUMNS,
     PersonKind.STAFF: STAFF_COLUMNS,
@@ -92,8 +93,13 @@ def resolve(
     since: datetime | None = None,
     *,
     digital_consent_age: int | None = None,
+    person_ids: frozenset[uuid.UUID] | None = None,
 ) -> Release:
-    """Exactly what the connection may see at ``at``; 403 when it is not active then."""
+    """Exactly what the connection may see at ``at``; 403 when it is not active then.
+
+    ``person_ids`` narrows the people (and their memberships) to those; groups stay whole. The
+    kept release refreshes only the people a roster sync changed this way.
+    """
     with collector_paused():
         return _resolve(
             session,
@@ -102,6 +108,7 @@ def resolve(
             pseudonym_key,
             since=since,
             consent_age=_consent_age(digital_consent_age),
+            person_ids=person_ids,
         )
 
 
@@ -113,6 +120,7 @@ def _resolve(
     *,
     since: datetime | None,
     consent_age: int,
+    person_ids: frozenset[uuid.UUID] | None = None,
 ) -> Release:
     at = as_utc(at)
     connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
@@ -124,7 +132,7 @@ def _resolve(
         )
         raise ConnectionInactive(detail)
     cutoff = min(at, as_utc(since)) if since is not None else at
-    read = loading.read_school(session, connection, facts, cutoff)
+    read = loading.read_school(session, connection, facts, cutoff, person_ids=person_ids)
     on = at.date()
     provider = facts.provider_id
     school = read.school
@@ -277,7 +285,7 @@ def _released_people(
         updated_at = stamps.get(row[3])
         if updated_at is None:
             updated_at = stamps[row[3]] = stamp(row[3])
-        person_id, pseudonym = pseudonyms(person.person_id)
+        person_id, pseudonym = _pseudonym(pseudonyms, facts.board_id, person, row)
         found.append(
             ReleasedPerson(
                 person_id=person_id,
@@ -292,6 +300,21 @@ def _released_people(
             )
         )
     return tuple(found)
+
+
+def _pseudonym(
+    pseudonyms: CachedPseudonyms, board_id: uuid.UUID, person: PersonFacts, row: tuple[Any, ...]
+) -> tuple[uuid.UUID, str]:
+    """A teacher at two schools of a board is one person to a provider: one pseudonym.
+
+    Staff rows are per school; their LAS key is the board's, so the pseudonym of staff is
+    derived from (board, key). Students are per school in the LAS too, and stay per row.
+    """
+    if person.kind is PersonKind.STAFF and row[_STAFF_KEY_AT]:
+        return pseudonyms.of_identity(
+            person.person_id, staff_identity(board_id, row[_STAFF_KEY_AT])
+        )
+    return pseudonyms(person.person_id)
 
 
 def _release_layout(facts: ConnectionFacts, kind: PersonKind) -> list[tuple[str, int, bool]]:
@@ -328,7 +351,7 @@ def _departed(
         if p.person_id in released_now:
             continue
         if engine.is_released(then, p, since.date()):
-            person_id, pseudonym = pseudonyms(p.person_id)
+            person_id, pseudonym = _pseudonym(pseudonyms, facts.board_id, p, row)
             found.append(
                 DepartedPerson(
                     person_id=person_id,
@@ -348,11 +371,17 @@ def explain(
     *,
     digital_consent_age: int | None = None,
 ) -> Explanation:
-    """Why this person is or is not released by the connection at ``at``, attribute by attribute."""
+    """Why this person is or is not released by the connection at ``at``, attribute by attribute.
+
+    The connection, its dataset version and the provider's accreditation are taken as they were
+    recorded at ``at`` (a moment before the connection's request is refused); objections,
+    consents, licences and memberships carry their own times.
+    """
     at = as_utc(at)
     connection, facts = loading.connection_facts(
         session, connection_id, at, _consent_age(digital_consent_age)
     )
+    facts = loading.facts_at(session, connection, facts, at)  # as recorded then, not now
     read = loading.read_school(
         session, connection, facts, at, person_ids=frozenset({person_id}), everyone=True
     )

@@ -15,3 +15,10 @@ class UnknownStudent(KoppelvlakError):
 class WrongSchool(KoppelvlakError):
     status = 403
     title = "Wrong school"
+
+
+class ScoreOutOfRange(KoppelvlakError):
+    """A schema-valid ``score`` (any non-negative integer) larger than a stored score can be."""
+
+    status = 422
+    title = "Score out of range"

@@ -5,11 +5,28 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.results.models import ResultBatch, ResultScore, ResultTest
 from koppelvlak.roster.models import Student
+
+RESULTS_LOCK_CLASS = 0x4B56_0001  # the first of a pg_advisory_xact_lock(class, object) pair
+
+
+def lock_pushes(session: Session, connection_id: uuid.UUID) -> None:
+    """Make pushes to one connection take turns until the transaction ends (ADR 0004).
+
+    A push replaces the results it re-sends: delete, then insert. Two pushes of the same result
+    key at once on PostgreSQL would both delete nothing and the second insert would fail on the
+    unique key; a transaction-scoped advisory lock per connection queues them instead (another
+    connection hashing to the same lock only waits its turn). On SQLite the writing unit of work
+    holds the database's write lock from ``BEGIN IMMEDIATE`` on, so nothing is needed.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    objid = int.from_bytes(connection_id.bytes[:4], "big", signed=True)
+    session.execute(select(func.pg_advisory_xact_lock(RESULTS_LOCK_CLASS, objid)))
 
 
 def delete_scores(session: Session, connection_id: uuid.UUID, keys: Sequence[str]) -> int:

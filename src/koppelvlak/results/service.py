@@ -101,6 +101,7 @@ def store_results(
             )
         students[index] = person
     result_keys = [r.key for s in message.sittings for r in s.results]
+    repository.lock_pushes(session, release.connection_id)
     replaced = repository.delete_scores(session, release.connection_id, result_keys)
     school = message.school
     batch = ResultBatch(

@@ -8,11 +8,12 @@ the same code it uses for UWLR pushes.
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
 
 from lxml import etree
 
 from koppelvlak.kit.safe_xml import parser
+from koppelvlak.kit.xsd_time import parse_date, parse_datetime
+from koppelvlak.results.errors import ScoreOutOfRange
 from koppelvlak.results.values import (
     ResultsMessage,
     ResultsSchool,
@@ -24,6 +25,9 @@ from koppelvlak.results.values import (
 LR_NS = "http://www.edustandaard.nl/leerresultaten/2/leerresultaten"
 OSO_NS = "http://www.edustandaard.nl/oso_gegevensset/1.2/dossier"
 _NS = {"lr": LR_NS, "oso": OSO_NS}
+# The schema's score is any non-negative integer; the score column is a 32-bit integer on every
+# database we run on, so a larger score is refused (Client.ScoreOngeldig) instead of overflowing.
+MAX_SCORE = 2**31 - 1
 
 
 def _q(local: str) -> str:
@@ -53,7 +57,10 @@ def _fragment(element: etree._Element) -> str:
 def read_message(root: etree._Element) -> ResultsMessage:
     school = root.find("lr:school", _NS)
     assert school is not None  # the schema requires it
-    sittings = tuple(_sitting(s) for s in root.iterfind("lr:toetsafnames/lr:toetsafname", _NS))
+    sittings = tuple(
+        _sitting(s, n)
+        for n, s in enumerate(root.iterfind("lr:toetsafnames/lr:toetsafname", _NS), start=1)
+    )
     tests = tuple(
         TestDefinition(
             code=_text(toets, "lr:toetscode") or "",
@@ -66,21 +73,20 @@ def read_message(root: etree._Element) -> ResultsMessage:
 
 
 def _school(element: etree._Element) -> ResultsSchool:
-    created = _text(element, "lr:aanmaakdatum") or ""
     return ResultsSchool(
         school_year=_text(element, "lr:schooljaar") or "",
         brin=_text(element, "lr:brincode"),
         location_code=_text(element, "lr:dependancecode") or "00",
         schoolkey=_text(element, "lr:schoolkey"),
-        created_at=datetime.fromisoformat(created.replace("Z", "+00:00")),
+        created_at=parse_datetime(_text(element, "lr:aanmaakdatum") or "", "aanmaakdatum"),
         author=_text(element, "lr:auteur"),
         xsd_version=_text(element, "lr:xsdversie") or "",
         comment=_text(element, "lr:commentaar"),
     )
 
 
-def _sitting(element: etree._Element) -> Sitting:
-    results = tuple(_result(r) for r in element.iterfind("lr:resultaten/lr:resultaat", _NS))
+def _sitting(element: etree._Element, number: int) -> Sitting:
+    results = tuple(_result(r, number) for r in element.iterfind("lr:resultaten/lr:resultaat", _NS))
     return Sitting(
         student_key=_text(element, "lr:leerlingid") or "",
         eckid=_text(element, "lr:eckid"),
@@ -89,17 +95,30 @@ def _sitting(element: etree._Element) -> Sitting:
     )
 
 
-def _result(element: etree._Element) -> TestResult:
-    score = _text(element, "lr:score")
+def _result(element: etree._Element, sitting: int) -> TestResult:
+    key = element.get("key", "")
+    where = f"resultaat {key} (toetsafname {sitting})"
     return TestResult(
-        key=element.get("key", ""),
-        taken_on=date.fromisoformat(_text(element, "lr:afnamedatum") or ""),
+        key=key,
+        taken_on=parse_date(_text(element, "lr:afnamedatum") or "", f"afnamedatum of {where}"),
         test_code=_text(element, "lr:toetscode") or "",
         part_code=_text(element, "lr:toetsonderdeelcode"),
-        score=int(score) if score is not None else None,
+        score=_score(_text(element, "lr:score"), where),
         skill_score=_text(element, "lr:osoresultaat/oso:toetsscore/oso:vaardigheidsscore"),
         xml=_fragment(element),
     )
+
+
+def _score(text: str | None, where: str) -> int | None:
+    if text is None:
+        return None
+    score = int(text)
+    if score > MAX_SCORE:
+        raise ScoreOutOfRange(
+            f"score {text} of {where} is larger than {MAX_SCORE}, the largest score Koppelvlak "
+            "stores"
+        )
+    return score
 
 
 def write_message(message: ResultsMessage) -> etree._Element:

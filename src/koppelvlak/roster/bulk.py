@@ -102,6 +102,12 @@ class Writer:
             return rows
         return [tuple(raw(value) for value in row) for row in rows]
 
+    def execute(self, sql: str, *params: Any) -> None:
+        """One statement with ``{}`` for each parameter mark (raw values)."""
+        self.connection.exec_driver_sql(
+            sql.format(*[self.mark] * len(params)), tuple(raw(p) for p in params)
+        )
+
     def _run(self, sql: str, values: list[tuple[Any, ...]]) -> None:
         for start in range(0, len(values), _BATCH):
             self.connection.exec_driver_sql(sql, values[start : start + _BATCH])

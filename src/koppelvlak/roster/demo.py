@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import utcnow
@@ -59,14 +59,41 @@ def find_demo_board(session: Session) -> uuid.UUID | None:
     return session.scalar(select(Board.id).where(Board.code == DEMO_BOARD_CODE))
 
 
-def remove_board(session: Session, board_id: uuid.UUID) -> None:
-    """Delete a board and everything that carries its id (children before parents)."""
+def board_contents(session: Session, board_id: uuid.UUID) -> dict[str, int]:
+    """Rows per table that carry the board's id (only tables that hold any), board row included.
+
+    Every table is asked, whatever context it belongs to (the ledger too), so a caller about to
+    remove a board can say exactly what would go, and refuse when something must not.
+    """
+    import koppelvlak.all_models  # noqa: F401  (every context's tables, not only those imported so far)
     from koppelvlak.db import Base
 
+    counts: dict[str, int] = {}
+    for table in Base.metadata.sorted_tables:
+        if "board_id" in table.c:
+            count = session.scalar(
+                select(func.count()).select_from(table).where(table.c.board_id == board_id)
+            )
+            if count:
+                counts[table.name] = count
+    counts[Board.__tablename__] = 1 if session.get(Board, board_id) is not None else 0
+    return counts
+
+
+def remove_board(session: Session, board_id: uuid.UUID) -> dict[str, int]:
+    """Delete a board and everything that carries its id (children before parents).
+
+    Returns what was removed, as ``board_contents`` counted it just before.
+    """
+    import koppelvlak.all_models  # noqa: F401  (every context's tables, not only those imported so far)
+    from koppelvlak.db import Base
+
+    removed = board_contents(session, board_id)
     for table in reversed(Base.metadata.sorted_tables):
         if "board_id" in table.c:
             session.execute(delete(table).where(table.c.board_id == board_id))
     session.execute(delete(Board).where(Board.id == board_id))
+    return removed
 
 
 def build_demo_board(

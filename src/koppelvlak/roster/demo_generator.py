@@ -7,6 +7,8 @@ benchmarked, without a database.
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,6 +47,18 @@ class Generator:
         self.now = utcnow()
         self.rows = Rows()
         self.personas: list[Persona] = list(PERSONAS)
+        self._taken: dict[str, int] = {}  # address -> times used, for a numbered duplicate
+
+    def address(self, given: str, prefix: str | None, family: str, domain: str) -> str:
+        """``given.family@domain`` from the name alone: never the LAS or school keys.
+
+        A second person with the same name gets ``given.family2``; the order of generation is
+        fixed by the seed, so the demo stays deterministic.
+        """
+        local = f"{_slug(given)}.{_slug((prefix or '') + family)}"
+        count = self._taken.get(f"{local}@{domain}", 0) + 1
+        self._taken[f"{local}@{domain}"] = count
+        return f"{local}{count if count > 1 else ''}@{domain}"
 
     def uid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
@@ -196,6 +210,7 @@ class Generator:
         first_day = date(self.start_year - age_index - 4, 10, 1)
         birth = first_day + timedelta(days=self.rng.randrange(365))
         source_key = persona.source_key if persona else str(100000 + len(self.rows.students))
+        email = self.address(given, prefix, family, "leerling.demo.koppelvlak.nl")
         self.rows.students.append(
             self.stamp(
                 {
@@ -213,10 +228,8 @@ class Generator:
                         (Sex.MALE, Sex.FEMALE, Sex.FEMALE, Sex.MALE, Sex.UNSPECIFIED)
                     ),
                     "year_group": str(year_group),
-                    "email": f"{source_key}@leerling.demo.koppelvlak.nl"
-                    if sector is Sector.VO
-                    else None,
-                    "username": f"ll{source_key}",
+                    "email": email if sector is Sector.VO else None,
+                    "username": email.split("@", 1)[0],
                     "group3_start_date": None,
                     "enrolment_start": date(self.start_year, 8, 15)
                     - timedelta(days=365 * (age_index % 8)),
@@ -252,7 +265,12 @@ class Generator:
                         "family_name": family if same else other_family,
                         "name_prefix": prefix if same else other_prefix,
                         "given_name": given,
-                        "email": f"{key.lower()}@ouder.demo.koppelvlak.nl",
+                        "email": self.address(
+                            given,
+                            prefix if same else other_prefix,
+                            family if same else other_family,
+                            "ouder.demo.koppelvlak.nl",
+                        ),
                         "phone": None,
                         "removed_at": None,
                     }
@@ -274,6 +292,7 @@ class Generator:
         staff_id = self.uid()
         given, prefix, family = self._name()
         key = f"M{len(self.rows.staff) + 1:05d}"
+        email = self.address(given, prefix, family, "demo.koppelvlak.nl")
         self.rows.staff.append(
             self.stamp(
                 {
@@ -286,8 +305,8 @@ class Generator:
                     "given_name": given,
                     "first_names": given,
                     "initials": f"{given[0]}.",
-                    "email": f"{key.lower()}@demo.koppelvlak.nl",
-                    "username": key.lower(),
+                    "email": email,
+                    "username": email.split("@", 1)[0],
                     "role": role,
                     "role_description": None,
                     "removed_at": None,
@@ -325,3 +344,9 @@ class Generator:
 def _spread(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _slug(text: str) -> str:
+    """Lower-case ASCII letters and digits only: ``Noël`` → ``noel``, ``van Dijk`` → ``vandijk``."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", plain.lower()) or "x"

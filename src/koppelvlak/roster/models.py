@@ -79,6 +79,9 @@ class School(Removable, Base):
     sector: Mapped[Sector] = mapped_column(_enum(Sector, "sector"), info=pd("none"))
     # The source system's own key for the school (a OneRoster org sourcedId); UWLR has none.
     source_key: Mapped[str | None] = mapped_column(String(256), info=pd("none"))
+    # The source bytes and roster state of this school's last sync (roster/sync_state.py):
+    # when both are unchanged, a re-sync skips the school. Written without touching updated_at.
+    sync_fingerprint: Mapped[str | None] = mapped_column(String(64), info=pd("none"))
 
 
 class SchoolYear(Timestamped, Base):

@@ -10,10 +10,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, null, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.roster.bulk import Writer
+from koppelvlak.roster.importers.oneroster_stored import Stored, StoredPerson, StoredSchool
 from koppelvlak.roster.models import (
     Board,
     Group,
@@ -138,3 +139,81 @@ def live_totals(session: Session, board_id: uuid.UUID) -> dict[str, int]:
         "guardian": count(Guardian),
         "membership": count(StudentMembership) + count(StaffMembership),
     }
+
+
+def staff_of_groups(session: Session, groups: frozenset[uuid.UUID]) -> set[uuid.UUID]:
+    """Staff with a membership (current or ended) of any of these groups."""
+    found: set[uuid.UUID] = set()
+    ids = sorted(groups, key=str)
+    for start in range(0, len(ids), 1_000):
+        chunk = ids[start : start + 1_000]
+        found.update(
+            session.scalars(
+                select(StaffMembership.staff_id).where(StaffMembership.group_id.in_(chunk))
+            )
+        )
+    return found
+
+
+def stored_references(session: Session, board_code: str | None) -> Stored:
+    """The live schools, groups and people a OneRoster delta may refer to without carrying.
+
+    The board is ``board_code``, else the only board there is; with several boards and no code
+    nothing is stored (the reader then asks for ``--board``). A key that two schools share is
+    left out of ``groups`` so it can never resolve to the wrong school.
+    """
+    board_id = find_board(session, board_code) if board_code else None
+    if board_id is None and board_code is None:
+        boards = all_boards(session)
+        board_id = boards[0] if len(boards) == 1 else None
+    if board_id is None:
+        return Stored()
+    code = session.scalar(select(Board.code).where(Board.id == board_id))
+    live = School.board_id == board_id, School.removed_at.is_(None)
+    rows = session.execute(
+        select(School.id, School.source_key, School.brin, School.location_code, School.name)
+        .add_columns(School.sector)
+        .where(*live, School.source_key.is_not(None))
+    ).all()
+    schools = {
+        row.source_key: StoredSchool(
+            row.source_key, row.brin, row.location_code, row.name, row.sector.value
+        )
+        for row in rows
+    }
+    key_of = {row.id: row.source_key for row in rows}
+    groups: dict[str, str] = {}
+    shared: set[str] = set()
+    for group, school_id in session.execute(
+        select(Group.source_key, Group.school_id).where(
+            Group.board_id == board_id, Group.removed_at.is_(None)
+        )
+    ):
+        if school_id not in key_of:
+            continue
+        if group in groups:
+            shared.add(group)
+        groups[group] = key_of[school_id]
+    people: dict[str, list[StoredPerson]] = {}
+    students = select(Student.source_key, Student.school_id, null()).where(
+        Student.board_id == board_id, Student.removed_at.is_(None)
+    )
+    staff = select(Staff.source_key, Staff.school_id, Staff.role_description).where(
+        Staff.board_id == board_id, Staff.removed_at.is_(None)
+    )
+    for kind, query in (("student", students), ("staff", staff)):
+        for key, school_id, job in session.execute(query):
+            if school_id in key_of:
+                people.setdefault(key, []).append(StoredPerson(key_of[school_id], kind, job))
+    guardians = session.scalars(
+        select(Guardian.source_key).where(
+            Guardian.board_id == board_id, Guardian.removed_at.is_(None)
+        )
+    )
+    return Stored(
+        board=code,
+        guardians=frozenset(guardians),
+        schools=schools,
+        groups={key: school for key, school in groups.items() if key not in shared},
+        people={key: tuple(found) for key, found in people.items()},
+    )

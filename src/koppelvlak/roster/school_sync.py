@@ -8,14 +8,15 @@ field lists live in one place that tests can import.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import utcnow
-from koppelvlak.roster import repository
-from koppelvlak.roster.importers.snapshot import SchoolSnapshot, Snapshot
+from koppelvlak.roster import repository, sync_state
+from koppelvlak.roster.importers.snapshot import Mode, SchoolSnapshot, Snapshot
 from koppelvlak.roster.models import (
     ChangeKind,
     EntityKind,
@@ -91,6 +92,28 @@ def sync_guardians(
     return sync_entities(session, spec, part, existing, changes)
 
 
+def board_guardians(
+    session: Session, snapshot: Snapshot, board_id: uuid.UUID, changes: Changes
+) -> Callable[[], dict[str, str]]:
+    """The board's live guardians (source key → id) after syncing the snapshot's guardians.
+
+    A snapshot that says nothing about guardians (every UWLR answer) only needs them to check a
+    school's guardianships, so they are loaded on first use: a school skipped as unchanged
+    never loads the board's tens of thousands of guardians.
+    """
+    if snapshot.guardians.mode is not Mode.KEEP:
+        synced = sync_guardians(session, snapshot, board_id, changes)
+        return lambda: synced
+    loaded: list[dict[str, str]] = []
+
+    def load() -> dict[str, str]:
+        if not loaded:
+            loaded.append(sync_guardians(session, snapshot, board_id, changes))
+        return loaded[0]
+
+    return load
+
+
 def _school_row(
     session: Session, school: SchoolSnapshot, board_id: uuid.UUID, changes: Changes
 ) -> uuid.UUID:
@@ -164,12 +187,44 @@ def sync_school(
     school: SchoolSnapshot,
     *,
     board_id: uuid.UUID,
-    guardians: dict[str, str],
+    guardians: Callable[[], dict[str, str]],
+    changes: Changes,
+    today: date,
+) -> uuid.UUID:
+    """Sync one school; return its id. An unchanged school is skipped (``sync_state``)."""
+    school_id = _school_row(session, school, board_id, changes)
+    year_id = _school_year(session, school, board_id)
+    if school.fingerprint is not None:
+        before = sync_state.current(session, school_id, board_id, school.fingerprint)
+        if before == sync_state.stored(session, school_id):
+            return school_id
+    _sync_rows(
+        session,
+        school,
+        school_id=school_id,
+        year_id=year_id,
+        board_id=board_id,
+        guardians=guardians,
+        changes=changes,
+        today=today,
+    )
+    if school.fingerprint is not None:
+        after = sync_state.current(session, school_id, board_id, school.fingerprint)
+        sync_state.store(session, school_id, after)
+    return school_id
+
+
+def _sync_rows(
+    session: Session,
+    school: SchoolSnapshot,
+    *,
+    school_id: uuid.UUID,
+    year_id: uuid.UUID | None,
+    board_id: uuid.UUID,
+    guardians: Callable[[], dict[str, str]],
     changes: Changes,
     today: date,
 ) -> None:
-    school_id = _school_row(session, school, board_id, changes)
-    year_id = _school_year(session, school, board_id)
     scope = {"board_id": board_id.hex, "school_id": school_id.hex}
     ident = (board_id, school.brin, school.location_code)
     groups_t, students_t, staff_t = table_of(Group), table_of(Student), table_of(Staff)
@@ -256,7 +311,7 @@ def sync_school(
         ),
         guardian_links,
         pairs=((g.guardian_key, g.student_key, g.relation) for g in guardian_links.records),
-        resolve=(guardians, students),
+        resolve=(guardians(), students),
         existing=repository.load_guardian_links(session, school_id),
         changes=changes,
         board_id=board_id,

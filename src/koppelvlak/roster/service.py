@@ -16,17 +16,47 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
+from koppelvlak.kit import changes as noted
 from koppelvlak.kit.clock import as_utc, utcnow
+from koppelvlak.kit.gc_pause import collector_paused
 from koppelvlak.roster import repository
 from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.snapshot import Snapshot
-from koppelvlak.roster.models import Board, ImportOutcome, ImportRun
-from koppelvlak.roster.school_sync import sync_guardians, sync_school
+from koppelvlak.roster.models import Board, EntityKind, ImportOutcome, ImportRun
+from koppelvlak.roster.school_sync import board_guardians, sync_school
 from koppelvlak.roster.sync import Changes
 
 KINDS = ("school", "group", "student", "staff", "guardian", "membership")
 MAX_WARNINGS_KEPT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedChanges:
+    """Who and what one import changed in one school, as internal ids.
+
+    A person or group is listed when its own row was added, changed or removed, or when one of
+    its links was (a student who joins a group lists both the student and the group; a changed
+    guardianship lists the student and the guardian). This is exactly what a kept release has
+    to refresh after the import; a school the sync skipped as unchanged lists nothing.
+    """
+
+    school_id: uuid.UUID
+    school_changed: bool
+    student_ids: frozenset[uuid.UUID]
+    staff_ids: frozenset[uuid.UUID]
+    group_ids: frozenset[uuid.UUID]
+    guardian_ids: frozenset[uuid.UUID]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.school_changed
+            or self.student_ids
+            or self.staff_ids
+            or self.group_ids
+            or self.guardian_ids
+        )
 
 
 @dataclass(frozen=True)
@@ -35,6 +65,8 @@ class ImportReport:
     board_id: uuid.UUID | None
     counts: dict[str, dict[str, int]]
     warnings: tuple[str, ...]
+    synced: tuple[SyncedChanges, ...] = ()  # one per school in the snapshot, in its order
+    guardian_ids: frozenset[uuid.UUID] = frozenset()  # board-wide guardians that changed
 
 
 def resolve_board(session: Session, code: str | None, snapshot: Snapshot) -> uuid.UUID:
@@ -73,10 +105,11 @@ def apply_snapshot(
     source: str | None = None,
     source_kind: str | None = None,
     progress: Callable[[str], None] | None = None,
+    at: datetime | None = None,
 ) -> ImportReport:
-    """Bring the board in step with the snapshot (flushes, never commits)."""
+    """Bring the board in step with the snapshot (flushes, never commits); ``at``: now."""
     board_id = resolve_board(session, board_code, snapshot)
-    now = utcnow()
+    now = as_utc(at) if at is not None else utcnow()
     run_id = uuid.uuid4()
     session.execute(
         insert(ImportRun).values(
@@ -90,14 +123,24 @@ def apply_snapshot(
     )
     stamp = Writer(session).stamp(now)
     changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
-    guardians = sync_guardians(session, snapshot, board_id, changes)
-    for school in snapshot.schools:
-        if progress is not None:
-            progress(f"{school.brin}{school.location_code}")
-        sync_school(
-            session, school, board_id=board_id, guardians=guardians, changes=changes, today=today
-        )
-    changes.flush(session)
+    with collector_paused():  # some 500,000 rows and tuples alive at once, no cycles
+        guardians = board_guardians(session, snapshot, board_id, changes)
+        guardian_ids = _ids(changes.take(), EntityKind.GUARDIAN)
+        synced = []
+        for school in snapshot.schools:
+            if progress is not None:
+                progress(f"{school.brin}{school.location_code}")
+            school_id = sync_school(
+                session,
+                school,
+                board_id=board_id,
+                guardians=guardians,
+                changes=changes,
+                today=today,
+            )
+            synced.append(_synced(school_id, changes.take()))
+        _note_changed(session, synced, now)
+        changes.flush(session)
     counts = _counts(changes, repository.live_totals(session, board_id))
     session.execute(
         update(ImportRun)
@@ -108,7 +151,32 @@ def apply_snapshot(
             warnings=list(snapshot.warnings[:MAX_WARNINGS_KEPT]),
         )
     )
-    return ImportReport(run_id, board_id, counts, snapshot.warnings)
+    return ImportReport(run_id, board_id, counts, snapshot.warnings, tuple(synced), guardian_ids)
+
+
+def _note_changed(session: Session, synced: list[SyncedChanges], now: datetime) -> None:
+    """The kept releases of the changed schools follow, for the people the import changed.
+
+    One set for all schools, so a student who moved between two schools in this import is
+    refreshed at both; staff of a changed group too (a group's year group is part of their
+    year-group scope). A changed school row refreshes everyone.
+    """
+    changed = [s for s in synced if s.school_changed or s.student_ids or s.staff_ids or s.group_ids]
+    if not changed:
+        return
+    people: set[uuid.UUID] | None = None
+    if not any(s.school_changed for s in changed):
+        found: set[uuid.UUID] = set()
+        for s in changed:
+            found |= s.student_ids | s.staff_ids
+        groups = frozenset().union(*(s.group_ids for s in changed))
+        found |= repository.staff_of_groups(session, groups)
+        people = found if len(found) <= _PEOPLE_LIMIT else None
+    for s in changed:
+        noted.school_changed(session, s.school_id, now, people)
+
+
+_PEOPLE_LIMIT = 5_000  # beyond this a whole-school refresh is cheaper than a long IN list
 
 
 def last_successful_run(session: Session, source_kind: str, source: str) -> datetime | None:
@@ -154,6 +222,21 @@ def record_refused(
         )
     )
     return run_id
+
+
+def _ids(touched: dict[EntityKind, set[str]], kind: EntityKind) -> frozenset[uuid.UUID]:
+    return frozenset(uuid.UUID(hex=value) for value in touched.get(kind, ()))
+
+
+def _synced(school_id: uuid.UUID, touched: dict[EntityKind, set[str]]) -> SyncedChanges:
+    return SyncedChanges(
+        school_id=school_id,
+        school_changed=EntityKind.SCHOOL in touched,
+        student_ids=_ids(touched, EntityKind.STUDENT),
+        staff_ids=_ids(touched, EntityKind.STAFF),
+        group_ids=_ids(touched, EntityKind.GROUP),
+        guardian_ids=_ids(touched, EntityKind.GUARDIAN),
+    )
 
 
 def _counts(changes: Changes, totals: dict[str, int]) -> dict[str, dict[str, int]]:

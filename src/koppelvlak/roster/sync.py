@@ -67,6 +67,9 @@ class Changes:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     # Change rows need unique ids, not unguessable ones: the run's id plus a counter.
     next_id: int = field(default_factory=lambda: uuid.uuid4().int)
+    # Ids of the people, groups and schools that changed since the last ``take`` (a link's
+    # change touches both ends): what a kept release must refresh.
+    touched: dict[EntityKind, set[RowId]] = field(default_factory=dict)
 
     def add(
         self,
@@ -75,6 +78,11 @@ class Changes:
         change: ChangeKind,
         fields: list[str] | None,
     ) -> None:
+        entity = entity_id if type(entity_id) is str else raw(entity_id)
+        touched = self.touched.get(kind)
+        if touched is None:
+            touched = self.touched[kind] = set()
+        touched.add(entity)
         bucket = _COUNTED[kind]
         if bucket is not None:
             per_kind = self.counts.get(bucket)
@@ -88,12 +96,23 @@ class Changes:
                 self.board_id,
                 self.run_id,
                 _KIND[kind],
-                entity_id if type(entity_id) is str else raw(entity_id),
+                entity,
                 _CHANGE[change],
                 None if fields is None else as_json(fields),
                 self.stamp,
             )
         )
+
+    def touch_link(self, kind: EntityKind, pair: tuple[RowId, RowId]) -> None:
+        """A link changed: both of its ends changed for whoever sees them."""
+        left, right = _ENDS[kind]
+        self.touched.setdefault(left, set()).add(pair[0])
+        self.touched.setdefault(right, set()).add(pair[1])
+
+    def take(self) -> dict[EntityKind, set[RowId]]:
+        """The touched ids since the last call, by kind; starts a new collection."""
+        touched, self.touched = self.touched, {}
+        return touched
 
     def flush(self, session: Session) -> None:
         Writer(session).insert_tuples(table_of(RosterChange), _CHANGE_COLUMNS, self.rows)
@@ -113,6 +132,11 @@ _CHANGE_COLUMNS = (
 # Enum attribute access is slow in a 100,000-row loop; look the values up once.
 _KIND = {kind: kind.value for kind in EntityKind}
 _CHANGE = {change: change.value for change in ChangeKind}
+_ENDS = {
+    EntityKind.STUDENT_MEMBERSHIP: (EntityKind.STUDENT, EntityKind.GROUP),
+    EntityKind.STAFF_MEMBERSHIP: (EntityKind.STAFF, EntityKind.GROUP),
+    EntityKind.GUARDIANSHIP: (EntityKind.GUARDIAN, EntityKind.STUDENT),
+}
 _COUNTED: dict[EntityKind, str | None] = {
     EntityKind.GUARDIANSHIP: None,
     EntityKind.SCHOOL: "school",
@@ -278,6 +302,7 @@ def sync_links(
                 row[spec.field] = value
             inserts.append(row)
             changes.add(spec.kind, row_id, ChangeKind.ADDED, None)
+            changes.touch_link(spec.kind, pair)
             continue
         row_id, removed_at, old_values = old
         same = spec.field is None or old_values[0] == value
@@ -289,6 +314,7 @@ def sync_links(
         updates.append(update)
         kind = ChangeKind.ADDED if removed_at is not None else ChangeKind.CHANGED
         changes.add(spec.kind, row_id, kind, None if same else [spec.field or ""])
+        changes.touch_link(spec.kind, pair)
     for pair, (row_id, removed_at, _values) in existing.items():
         if removed_at is not None or pair in target:
             continue
@@ -296,6 +322,7 @@ def sync_links(
         if orphan or part.mode is Mode.REPLACE or pair in removed_pairs:
             updates.append({"row_id": row_id, "removed_at": now, "updated_at": now})
             changes.add(spec.kind, row_id, ChangeKind.REMOVED, None)
+            changes.touch_link(spec.kind, pair)
     write_inserts(session, spec.table, inserts)
     write_updates(session, spec.table, updates)
 

@@ -18,13 +18,10 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections import service as connections
-from koppelvlak.connections.models import UwlrProfile
 from koppelvlak.db import make_engine
-from koppelvlak.providers import service as providers
 from koppelvlak.roster.models import Board, School
-from tests.factories.providers import T0, accredited_provider, spec
+from tests.factories.providers import T0, uwlr_connected
 from tests.support.server import koppelvlak_env, run_cli, running_server
-from tests.support.uwlr import UWLR_DIR
 
 KEY = "K" * 88  # real keys are 88-character base64 strings, beyond the schema's 64
 REVOKED_KEY = "R" * 40
@@ -60,37 +57,13 @@ class Deployment:
 def _connect(
     session: Session, board: Board, school: School, *, name: str, klantcode: str, key: str
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    provider = accredited_provider(session, T0, name=name)
-    app = providers.add_app(session, provider.id, f"{name} app")
-    version = providers.add_dataset_version(
-        session,
-        app.id,
-        spec(DATASET, entity_types=frozenset({"students", "groups", "staff"})),
-        actor="provider",
-        at=T0,
-    )
-    connection = connections.request(
-        session,
-        board_id=board.id,
-        school_id=school.id,
-        app_id=app.id,
-        actor="admin:test",
-        at=T0,
-        uwlr_profile=UwlrProfile.SMALLE_SET,
-    )
-    if version.sensitive:
-        connections.sign_off(session, board.id, connection.id, actor="dpo:test", at=T0)
-    connections.approve(session, board.id, connection.id, actor="admin:test", at=T0)
-    providers.create_uwlr_key(
-        session,
-        provider.id,
-        board.id,
-        [(school.brin, school.location_code)],
-        T0,
-        klantcode=klantcode,
-        autorisatiesleutel=key,
-    )
-    return provider.id, connection.id
+    return uwlr_connected(session, board, school, DATASET, name=name, klantcode=klantcode, key=key)
+
+
+@pytest.fixture(scope="module")
+def server_settings() -> dict[str, str]:
+    """Extra KOPPELVLAK_* settings for the server; a test module overrides this to tune it."""
+    return {}
 
 
 @pytest.fixture(
@@ -100,10 +73,11 @@ def deployment(
     request: pytest.FixtureRequest,
     fresh_database_url: Callable[[str], str],
     tmp_path_factory: pytest.TempPathFactory,
+    server_settings: dict[str, str],
 ) -> Iterator[Deployment]:
     url = fresh_database_url(request.param)
     workdir = tmp_path_factory.mktemp("uwlr")
-    env = koppelvlak_env(url, workdir, KOPPELVLAK_UWLR_DIR=str(UWLR_DIR))
+    env = koppelvlak_env(url, workdir, **server_settings)  # the bundled UWLR files
     made = run_cli("demo", "--students", "60", "--json", env=env)
     assert made.returncode == 0, made.stderr
     document = json.loads(made.stdout)

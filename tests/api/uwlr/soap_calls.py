@@ -51,6 +51,34 @@ def haal(deployment: Deployment, **overrides: Any) -> httpx.Response:
     return response
 
 
+def getrapt(
+    deployment: Deployment,
+    operation: str,
+    groepen: list[tuple[str, str | None]] | None = None,
+    **overrides: Any,
+) -> httpx.Response:
+    """A stepwise call (HaalStructuur/HaalLeerlingen/HaalLeerkrachten) through zeep, using the
+    official WSDL's getrapt binding; ``groepen`` is (groep|samengestelde_groep, key or None)."""
+    key = overrides.pop("key", KEY)
+    fields: dict[str, Any] = {
+        "schooljaar": deployment.school_year,
+        "brincode": "99XX",
+        "dependancecode": "00",
+        "xsdversie": "2.2",
+    }
+    fields.update(overrides)
+    if groepen is not None:
+        fields["groepen"] = {"_value_1": [{kind: {"key": k} if k else {}} for kind, k in groepen]}
+    service = LG_CLIENT.create_service(
+        f"{{{LG_NS}}}bndLeerlinggegevens-getrapt", f"{deployment.base}/uwlr/v2/leerlinggegevens"
+    )
+    with LG_CLIENT.settings(raw_response=True):
+        response: httpx.Response = getattr(service, operation)(
+            **fields, _soapheaders=[soap_header(LG_CLIENT, key)]
+        )
+    return response
+
+
 def breng(
     deployment: Deployment,
     results: list[tuple[str, str, int]],

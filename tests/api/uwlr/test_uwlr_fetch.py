@@ -25,6 +25,8 @@ from tests.api.uwlr.soap_calls import (
 )
 from tests.support.uwlr import NS, UWLR_DIR, assert_valid_answer, soap_payload
 
+RANGE = "Koppelvlak holds dates from 0001-01-01 to 9999-12-31 (in UTC)"
+
 
 class TestFetchingTheRelease:
     def test_a_demo_provider_gets_a_valid_smalle_set_answer(self, deployment: Deployment) -> None:
@@ -72,6 +74,33 @@ class TestFetchingTheRelease:
         antwoord = assert_valid_answer(haal(deployment, schooljaar="2019-2020").content)
         assert antwoord.find("lg:geengegevens", NS) is not None
 
+    @pytest.mark.parametrize(
+        ("moment", "reason"),
+        [
+            ("2025-01-15T24:00:00", "24:00:00 is not accepted; send 00:00:00 of the next day"),
+            ("10000-01-01T00:00:00", "the year is outside 1-9999; " + RANGE),
+            ("0001-01-01T00:00:00+14:00", "in UTC it falls outside the range; " + RANGE),
+        ],
+    )
+    def test_a_schema_valid_moment_python_cannot_hold_is_a_client_fault(
+        self, deployment: Deployment, moment: str, reason: str
+    ) -> None:
+        body = (
+            f"<le:schooljaar>{deployment.school_year}</le:schooljaar>"
+            "<le:brincode>99XX</le:brincode><le:xsdversie>2.2</le:xsdversie>"
+            f"<le:laatstontvangengegevens>{moment}</le:laatstontvangengegevens>"
+        )
+        before = ledger_entries(deployment)
+        response = httpx.post(
+            deployment.base + "/uwlr/v2/leerlinggegevens", content=raw_request(deployment, body)
+        )
+        assert_fault(
+            response,
+            "Client.OngeldigBericht",
+            f"laatstontvangengegevens {moment} cannot be used: {reason}",
+        )
+        assert ledger_entries(deployment) == before
+
     def test_nothing_changed_since_the_last_fetch_is_geenwijzigingen(
         self, deployment: Deployment
     ) -> None:
@@ -109,6 +138,19 @@ class TestWhatClientsSendInPractice:
 
 
 class TestWsdl:
+    def test_a_forged_host_header_does_not_reach_the_soap_address(
+        self, deployment: Deployment
+    ) -> None:
+        response = httpx.get(
+            deployment.base + "/uwlr/v2/leerlinggegevens?wsdl", headers={"Host": "evil.example"}
+        )
+        assert response.status_code == 200
+        assert b"evil.example" not in response.content
+        addresses = etree.fromstring(response.content).xpath(
+            "//soap:address/@location", namespaces={"soap": "http://schemas.xmlsoap.org/wsdl/soap/"}
+        )
+        assert set(addresses) == {deployment.base + "/uwlr/v2/leerlinggegevens"}
+
     def test_the_official_wsdl_is_served_with_our_address(self, deployment: Deployment) -> None:
         response = httpx.get(deployment.base + "/uwlr/v2/leerlinggegevens?wsdl")
         assert response.status_code == 200
@@ -152,6 +194,12 @@ class TestWsdl:
     def test_a_path_outside_the_schemas_is_not_served(self, deployment: Deployment) -> None:
         response = httpx.get(deployment.base + "/uwlr/v2/schemas/..%2F..%2FNOTES.md")
         assert response.status_code == 404
+
+    def test_a_schema_name_longer_than_the_file_system_allows_is_not_found(
+        self, deployment: Deployment
+    ) -> None:
+        response = httpx.get(deployment.base + "/uwlr/v2/schemas/" + "a" * 300 + ".xsd")
+        assert (response.status_code, response.text) == (404, "no such schema\n")
 
 
 class TestLedgerDown:

@@ -79,6 +79,32 @@ class TestHostileInput:
         message = self._unchanged(deployment, data, "Client.OngeldigBericht")
         assert message == "a DOCTYPE or entity declaration is not allowed in this document"
 
+    @pytest.mark.parametrize(
+        "hidden", ["after 70,000 spaces", "in UTF-32", "in UTF-32 without a byte-order mark"]
+    )
+    def test_a_doctype_is_refused_wherever_it_stands_and_in_any_encoding(
+        self, deployment: Deployment, hidden: str
+    ) -> None:
+        doctype = '<!DOCTYPE x [<!ENTITY k "99XX">]>'
+        request = raw_request(deployment).decode()
+        data = {
+            "after 70,000 spaces": (
+                '<?xml version="1.0"?>' + " " * 70_000 + doctype + request
+            ).encode(),
+            "in UTF-32": (doctype + request).encode("utf-32"),
+            "in UTF-32 without a byte-order mark": (doctype + request).encode("utf-32-be"),
+        }[hidden]
+        message = self._unchanged(deployment, data, "Client.OngeldigBericht")
+        assert message == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    def test_a_utf32_request_is_refused(self, deployment: Deployment) -> None:
+        data = raw_request(deployment).decode().encode("utf-32-be")
+        message = self._unchanged(deployment, data, "Client.OngeldigBericht")
+        assert message == (
+            "the request is encoded in UTF-32BE; a SOAP message must be UTF-8 or UTF-16 "
+            "(WS-I Basic Profile R1012)"
+        )
+
     def test_the_uwlr_1_0_namespace_is_refused(self, deployment: Deployment) -> None:
         data = raw_request(deployment).replace(b"/2/leerlinggegevens", b"/1/leerlinggegevens")
         self._unchanged(deployment, data, "Client.OngeldigBericht")
@@ -88,6 +114,22 @@ class TestHostileInput:
             deployment, raw_request(deployment, header=""), "Client.AutorisatieOngeldig"
         )
         assert message == "the autorisatie header is missing from the SOAP Header"
+
+    def test_an_unknown_mandatory_header_is_a_mustunderstand_fault(
+        self, deployment: Deployment
+    ) -> None:
+        header = (
+            f"<au:autorisatie><au:autorisatiesleutel>{KEY}</au:autorisatiesleutel>"
+            "<au:klantcode>DEMO-EA</au:klantcode><au:klantnaam>Demo</au:klantnaam>"
+            '</au:autorisatie><t:trace xmlns:t="urn:example:trace" SOAP-ENV:mustUnderstand="1"/>'
+        )
+        message = self._unchanged(
+            deployment, raw_request(deployment, header=header), "MustUnderstand"
+        )
+        assert message == (
+            "the SOAP header trace (namespace urn:example:trace) must be understood and is not; "
+            "Koppelvlak understands only the UWLR autorisatie header"
+        )
 
     def test_a_header_without_klantcode_is_autorisatieongeldig(
         self, deployment: Deployment

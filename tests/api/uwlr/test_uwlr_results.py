@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,3 +113,38 @@ class TestResultsWriteBack:
         response = httpx.post(deployment.base + "/uwlr/v2/leerresultaten", content=body)
         assert_fault(response, "Client.ScoreOngeldig")
         assert deployment.count("result_score") == before
+
+    @pytest.mark.parametrize("score", [3_000_000_000, 10**30])
+    def test_a_score_larger_than_koppelvlak_stores_is_scoreongeldig_and_nothing_is_stored(
+        self, deployment: Deployment, score: int
+    ) -> None:
+        keys = student_keys(haal(deployment))[:1]
+        body = breng_raw(deployment, keys[0]).replace(
+            b"<lr:score>5</lr:score>", f"<lr:score>{score}</lr:score>".encode()
+        )
+        before = (deployment.count("result_score"), deployment.count("result_batch"))
+        response = httpx.post(deployment.base + "/uwlr/v2/leerresultaten", content=body)
+        assert_fault(
+            response,
+            "Client.ScoreOngeldig",
+            f"score {score} of resultaat RAW-1 (toetsafname 1) is larger than 2147483647, "
+            "the largest score Koppelvlak stores",
+        )
+        assert (deployment.count("result_score"), deployment.count("result_batch")) == before
+
+    def test_an_aanmaakdatum_python_cannot_hold_is_a_client_fault(
+        self, deployment: Deployment
+    ) -> None:
+        keys = student_keys(haal(deployment))[:1]
+        body = breng_raw(deployment, keys[0]).replace(
+            b"2026-11-20T10:00:00", b"2026-11-20T24:00:00"
+        )
+        before = deployment.count("result_batch")
+        response = httpx.post(deployment.base + "/uwlr/v2/leerresultaten", content=body)
+        assert_fault(
+            response,
+            "Client.OngeldigBericht",
+            "aanmaakdatum 2026-11-20T24:00:00 cannot be used: 24:00:00 is not accepted; "
+            "send 00:00:00 of the next day",
+        )
+        assert deployment.count("result_batch") == before

@@ -109,7 +109,11 @@ class TestVerifyingInStretches:
         assert (broken.broken.sequence, broken.broken.entry_id) == (11, eleventh)
 
     def test_an_altered_payload_is_named(self, chain: Chain) -> None:
-        chain.tamper(update(Payload).where(Payload.entry_id == chain.id_at(17)).values(query="x"))
+        chain.tamper(
+            update(Payload)
+            .where(Payload.board_id == chain.board.id, Payload.sequence == 17)
+            .values(query="x")
+        )
         (broken,) = _both(chain).broken
         assert broken.broken is not None
         assert (broken.broken.sequence, broken.broken.kind) == (17, BreakKind.PAYLOAD_ALTERED)

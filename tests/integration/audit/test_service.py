@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Update, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service
 from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
-from koppelvlak.audit.ledger import GENESIS, Header, entry_hash, timestamp
-from koppelvlak.audit.models import ChainHead, Entry, Payload, Subject
+from koppelvlak.audit.ledger import GENESIS, PAYLOAD_MISMATCH, Header, entry_hash, timestamp
+from koppelvlak.audit.models import ChainHead, Entry, Payload, PersonKey
 from koppelvlak.audit.reports import BreakKind, ChainReport
 from koppelvlak.roster.models import Board
 from tests.factories.audit import DisclosureFactory
@@ -31,6 +31,18 @@ def _entry_id(session: Session, board_id: uuid.UUID, sequence: int) -> uuid.UUID
     )
     assert entry_id is not None
     return entry_id
+
+
+def _payload(board_id: uuid.UUID, sequence: int) -> Update:
+    return update(Payload).where(Payload.board_id == board_id, Payload.sequence == sequence)
+
+
+def _people(session: Session, board_id: uuid.UUID, sequence: int) -> tuple[int, ...]:
+    people = session.scalar(
+        select(Payload.people).where(Payload.board_id == board_id, Payload.sequence == sequence)
+    )
+    assert people
+    return people
 
 
 class TestRecording:
@@ -65,6 +77,30 @@ class TestRecording:
             person.hex not in stored and str(person) not in stored
             for person in disclosure.person_ids
         )
+
+    def test_a_page_of_a_hundred_people_is_one_compact_payload_row(
+        self, session: Session, board: Board
+    ) -> None:
+        people = frozenset(uuid.uuid4() for _ in range(100))
+        service.record(session, DisclosureFactory.build(board_id=board.id, person_ids=people))
+        (numbers,) = session.scalars(select(Payload.people)).all()
+        assert numbers is not None
+        assert list(numbers) == sorted(numbers)
+        assert len(set(numbers)) == 100
+        keys = dict(session.execute(select(PersonKey.number, PersonKey.person_id)).all())
+        assert {keys[n] for n in numbers} == people
+
+    def test_a_person_keeps_one_key_per_board_across_entries(
+        self, session: Session, make_board: Callable[[], Board], record_many: RecordMany
+    ) -> None:
+        first, second = make_board(), make_board()
+        noor = uuid.uuid4()
+        record_many(first.id, 3, person_ids=frozenset({noor}))
+        record_many(second.id, 1, person_ids=frozenset({noor}))
+        boards = session.scalars(
+            select(PersonKey.board_id).where(PersonKey.person_id == noor)
+        ).all()
+        assert sorted(boards) == sorted([first.id, second.id])
 
     def test_two_boards_have_independent_chains(
         self, session: Session, make_board: Callable[[], Board], record_many: RecordMany
@@ -201,7 +237,7 @@ class TestTampering:
         self, session: Session, chain: uuid.UUID
     ) -> None:
         entry_id = _entry_id(session, chain, 4)
-        session.execute(update(Payload).where(Payload.entry_id == entry_id).values(query="limit=1"))
+        session.execute(_payload(chain, 4).values(query="limit=1"))
         broken = _chain(session, chain).broken
         assert broken is not None
         assert (broken.sequence, broken.entry_id, broken.kind) == (
@@ -209,27 +245,19 @@ class TestTampering:
             entry_id,
             BreakKind.PAYLOAD_ALTERED,
         )
-        assert broken.detail == "its query or attributes differ from what was recorded"
+        assert broken.detail == PAYLOAD_MISMATCH
 
     def test_an_altered_attribute_list_is_named(self, session: Session, chain: uuid.UUID) -> None:
-        entry_id = _entry_id(session, chain, 2)
-        session.execute(
-            update(Payload).where(Payload.entry_id == entry_id).values(attribute_ids="[]")
-        )
+        session.execute(_payload(chain, 2).values(attribute_ids="[]"))
         broken = _chain(session, chain).broken
         assert broken is not None
         assert (broken.sequence, broken.kind) == (2, BreakKind.PAYLOAD_ALTERED)
 
     def test_a_swapped_person_is_named(self, session: Session, chain: uuid.UUID) -> None:
         entry_id = _entry_id(session, chain, 5)
-        commitment = session.scalars(
-            select(Subject.commitment).where(Subject.entry_id == entry_id)
-        ).first()
-        session.execute(
-            update(Subject)
-            .where(Subject.entry_id == entry_id, Subject.commitment == commitment)
-            .values(person_id=uuid.uuid4())
-        )
+        people = _people(session, chain, 5)
+        other = _people(session, chain, 1)[0]
+        session.execute(_payload(chain, 5).values(people=(other, *people[1:])))
         broken = _chain(session, chain).broken
         assert broken is not None
         assert (broken.sequence, broken.entry_id, broken.kind) == (
@@ -237,20 +265,40 @@ class TestTampering:
             entry_id,
             BreakKind.PAYLOAD_ALTERED,
         )
-        assert broken.detail == "a person in it differs from who was recorded"
+        assert broken.detail == PAYLOAD_MISMATCH
 
     def test_a_person_removed_from_an_entry_is_named(
         self, session: Session, chain: uuid.UUID
     ) -> None:
-        entry_id = _entry_id(session, chain, 3)
-        commitment = session.scalars(
-            select(Subject.commitment).where(Subject.entry_id == entry_id)
-        ).first()
-        session.execute(delete(Subject).where(Subject.commitment == commitment))
+        session.execute(_payload(chain, 3).values(people=_people(session, chain, 3)[1:]))
         broken = _chain(session, chain).broken
         assert broken is not None
         assert (broken.sequence, broken.kind) == (3, BreakKind.PAYLOAD_ALTERED)
-        assert broken.detail == "its people or payload do not match the commitment in the chain"
+        assert broken.detail == PAYLOAD_MISMATCH
+
+    def test_a_person_whose_key_was_deleted_is_named(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        number = _people(session, chain, 2)[0]
+        session.execute(delete(PersonKey).where(PersonKey.number == number))
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.kind, broken.detail) == (
+            2,
+            BreakKind.PAYLOAD_ALTERED,
+            "a person in it has no key in the ledger",
+        )
+
+    def test_a_person_key_given_to_someone_else_is_named(
+        self, session: Session, chain: uuid.UUID
+    ) -> None:
+        number = _people(session, chain, 4)[0]
+        session.execute(
+            update(PersonKey).where(PersonKey.number == number).values(person_id=uuid.uuid4())
+        )
+        broken = _chain(session, chain).broken
+        assert broken is not None
+        assert (broken.sequence, broken.kind) == (4, BreakKind.PAYLOAD_ALTERED)
 
     def test_a_deleted_entry_is_named_by_its_sequence(
         self, session: Session, chain: uuid.UUID
@@ -287,8 +335,7 @@ class TestTampering:
         assert broken.detail == "it follows the entry now at sequence 3, not entry 1"
 
     def test_a_deleted_payload_row_is_named(self, session: Session, chain: uuid.UUID) -> None:
-        entry_id = _entry_id(session, chain, 2)
-        session.execute(delete(Payload).where(Payload.entry_id == entry_id))
+        session.execute(delete(Payload).where(Payload.board_id == chain, Payload.sequence == 2))
         broken = _chain(session, chain).broken
         assert broken is not None
         assert (broken.sequence, broken.kind, broken.detail) == (

@@ -6,9 +6,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service
+from koppelvlak.audit.models import Payload, PersonKey
 from koppelvlak.audit.reports import ChainReport
 from koppelvlak.audit.values import Channel
 from koppelvlak.roster.models import Board
@@ -67,9 +69,48 @@ class TestErasure:
         assert service.erase_payloads(session, board.id, old + timedelta(days=1)) == 1
         chain = _chain(session, board.id)
         assert chain.ok
-        assert (chain.erased_payloads, chain.erased_subjects) == (1, 1)
+        # Retention forgets the whole payload, how many people it named included; only
+        # people erased one by one are counted (ADR 0031).
+        assert (chain.erased_payloads, chain.erased_subjects) == (1, 0)
         (remaining,) = service.disclosures_for_person(session, board.id, person)
         assert remaining.sequence == 2
+
+    def test_an_erased_person_leaves_no_key_no_number_and_no_id_behind(
+        self, session: Session, board: Board
+    ) -> None:
+        noor, sem = uuid.uuid4(), uuid.uuid4()
+        service.record(session, DisclosureFactory.build(board_id=board.id, person_ids={noor, sem}))
+        (number,) = session.scalars(
+            select(PersonKey.number).where(PersonKey.person_id == noor)
+        ).all()
+        service.erase_person(session, board.id, noor)
+        assert session.scalars(select(PersonKey.person_id)).all() == [sem]
+        people, erased = session.execute(select(Payload.people, Payload.erased)).one()
+        assert number not in people
+        assert len(people) == 1
+        assert erased is not None
+        assert len(erased) == 16  # the commitment stays; without the key it names nobody
+
+    def test_a_person_disclosed_again_after_erasure_gets_a_new_key(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        noor = uuid.uuid4()
+        record_many(board.id, 1, person_ids=frozenset({noor}))
+        first = session.scalar(select(PersonKey.number).where(PersonKey.person_id == noor))
+        service.erase_person(session, board.id, noor)
+        record_many(board.id, 1, person_ids=frozenset({noor}))
+        second = session.scalar(select(PersonKey.number).where(PersonKey.person_id == noor))
+        assert second is not None
+        assert second != first
+        assert _chain(session, board.id).ok
+        assert [d.sequence for d in service.disclosures_for_person(session, board.id, noor)] == [2]
+
+    def test_erasing_someone_the_ledger_never_named_changes_nothing(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        record_many(board.id, 2)
+        assert service.erase_person(session, board.id, uuid.uuid4()) == 0
+        assert _chain(session, board.id).erased_subjects == 0
 
 
 class TestViews:

@@ -22,7 +22,7 @@ KEY = b"d" * 32
 class TestDemoProviders:
     def test_each_releases_what_its_story_says(self, session: Session) -> None:
         summary = build_demo_board(session, students=400, seed=3, school_year="2025-2026")
-        reading, final_test, homework = create_demo_providers(
+        reading, final_test, homework, _ = create_demo_providers(
             session, summary.board_id, seed=3, at=T0
         )
         years = dict(session.execute(select(Student.id, Student.year_group)).all())
@@ -52,6 +52,22 @@ class TestDemoProviders:
             [s for s, b in births.items() if b and age_on(b, T0.date()) < 16]
         )
 
+    def test_one_provider_has_full_rostering_with_staff_e_mail_and_enrollments(
+        self, session: Session
+    ) -> None:
+        summary = build_demo_board(session, students=200, seed=3, school_year="2025-2026")
+        *_, learning = create_demo_providers(session, summary.board_id, seed=3, at=T0)
+        roster = release.resolve(session, learning.connection_id, T0, KEY)
+        assert roster.students
+        assert roster.staff
+        assert all(p.attributes.get("staff.email") for p in roster.staff)
+        assert all(p.attributes.get("student.family_name") for p in roster.students)
+        assert {g.attributes.get("group.kind") for g in roster.groups} == {
+            "class_group",
+            "teaching_group",
+        }
+        assert all(p.group_pseudonyms for p in roster.people)
+
     def test_the_credentials_derive_from_the_seed(self, session: Session) -> None:
         summary = build_demo_board(session, students=60, seed=4, school_year="2025-2026")
         first = create_demo_providers(session, summary.board_id, seed=4, at=T0)
@@ -71,6 +87,7 @@ class TestDemoJson:
             "Leesland",
             "Doorstroomtoets",
             "HuiswerkHulp",
+            "Klaslokaal",
         ]
         for provider in document["providers"]:
             assert set(provider) == {

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.models import Connection, UwlrProfile
+from koppelvlak.connections.uwlr_requirements import UwlrNotDeliverable
 from koppelvlak.providers import service as providers
-from koppelvlak.release.uwlr_requirements import UwlrNotDeliverable
 from koppelvlak.roster.models import Board
 from tests.factories.providers import T0, accredited_provider, board_with_school, spec
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from koppelvlak.kit import crypto
+from koppelvlak.providers import credentials
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import CredentialNotFound, InvalidApplication
-from koppelvlak.providers.models import ClientSecret
+from koppelvlak.providers.models import ClientSecret, UwlrKey
 from tests.factories.providers import T0, accredited_provider, board_with_school
 
 
@@ -131,3 +134,63 @@ class TestUwlrKeys:
             )
             is None
         )
+
+
+@pytest.fixture
+def argon2_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every real argon2 verification, wherever it is called from (the check still runs)."""
+    runs: list[str] = []
+    real = PasswordHasher.verify
+
+    def counting(self: PasswordHasher, secret_hash: str | bytes, secret: str | bytes) -> bool:
+        runs.append(str(secret_hash)[:40])
+        return real(self, secret_hash, secret)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    return runs
+
+
+class TestNoTimingOracle:
+    """A wrong key for a known klantcode and an unknown klantcode must cost the same (ADR 0050)."""
+
+    def test_a_wrong_key_and_an_unknown_klantcode_each_run_argon2_exactly_once(
+        self, session: Session, argon2_runs: list[str]
+    ) -> None:
+        board, school = board_with_school(session)
+        provider = accredited_provider(session)
+        issued = providers.create_uwlr_key(
+            session, provider.id, board.id, [(school.brin, "00")], T0
+        )
+        assert providers.authenticate_uwlr(session, issued.klantcode, "wrong", T0) is None
+        assert len(argon2_runs) == 1
+        assert providers.authenticate_uwlr(session, "NO-SUCH-KLANT", "wrong", T0) is None
+        assert len(argon2_runs) == 2
+
+    def test_the_dummy_hash_has_the_parameters_of_a_real_key(self, session: Session) -> None:
+        board, school = board_with_school(session)
+        provider = accredited_provider(session)
+        issued = providers.create_uwlr_key(
+            session, provider.id, board.id, [(school.brin, "00")], T0
+        )
+        stored = session.scalars(select(UwlrKey.key_hash).where(UwlrKey.id == issued.key_id)).one()
+        assert extract_parameters(credentials._DUMMY_HASH) == extract_parameters(stored)
+
+    def test_both_refusals_call_the_given_verifier_once(self, session: Session) -> None:
+        board, school = board_with_school(session)
+        provider = accredited_provider(session)
+        issued = providers.create_uwlr_key(
+            session, provider.id, board.id, [(school.brin, "00")], T0
+        )
+        calls: list[str] = []
+
+        class Counting:
+            def verify(self, secret_hash: str, secret: str) -> bool:
+                calls.append(secret_hash)
+                return crypto.verified_secrets.verify(secret_hash, secret)
+
+        for klantcode in (issued.klantcode, "NO-SUCH-KLANT"):
+            calls.clear()
+            found = providers.authenticate_uwlr(
+                session, klantcode, "wrong", T0, verifier=Counting()
+            )
+            assert (found, len(calls)) == (None, 1)

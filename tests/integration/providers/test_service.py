@@ -38,7 +38,11 @@ class TestApplication:
         providers.apply(session, ApplicationFactory(kvk_number="55555555"), T0)
         with pytest.raises(DuplicateProvider) as raised:
             providers.apply(session, ApplicationFactory(kvk_number="55555555"), T0)
-        assert str(raised.value) == "a provider with KvK number 55555555 exists"
+        assert str(raised.value) == (
+            "a provider with KvK number 55555555 has applied already; it completes its "
+            "application (such as the agreement dates) with its credential instead of applying "
+            "again"
+        )
 
 
 class TestAccreditation:

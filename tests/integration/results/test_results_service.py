@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from koppelvlak.db import make_engine, session_factory, unit_of_work
 from koppelvlak.errors import Conflict, NotFound
 from koppelvlak.release.values import Release
 from koppelvlak.results.errors import UnknownStudent
@@ -38,6 +42,10 @@ class World:
 
 @pytest.fixture
 def world(session: Session) -> World:
+    return _world(session)
+
+
+def _world(session: Session) -> World:
     board = BoardFactory()
     school = SchoolFactory(board_id=board.id, brin="99XX")
     students = [
@@ -103,6 +111,42 @@ class TestStoring:
     def test_an_unknown_school_is_named(self, session: Session, world: World) -> None:
         with pytest.raises(NotFound, match="no school 11ZZ-00"):
             list_results(session, "11ZZ")
+
+
+PUSHERS = 6
+PUSHES = 8
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+class TestPushesAtOnce:
+    def test_the_same_result_pushed_by_many_at_once_is_stored_once_without_errors(
+        self, kind: str, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        engine = make_engine(fresh_database_url(kind), pool_size=PUSHERS)
+        with unit_of_work(session_factory(engine)) as session:
+            world = _world(session)
+        writers = session_factory(engine, write=True)
+        start = threading.Barrier(PUSHERS)
+
+        def pusher(number: int) -> list[int]:
+            start.wait()
+            scores = []
+            for push in range(PUSHES):
+                score = number * 100 + push
+                with unit_of_work(writers) as session:
+                    _push(session, world, [("p-000001", "SAME", score), ("p-000002", "R2", 1)])
+                scores.append(score)
+            return scores
+
+        with ThreadPoolExecutor(PUSHERS) as pool:
+            pushed = [pool.submit(pusher, number) for number in range(PUSHERS)]
+            acknowledged = [score for done in pushed for score in done.result()]
+        with unit_of_work(session_factory(engine)) as session:
+            rows = list_results(session, "99XX")
+        engine.dispose()
+        assert len(acknowledged) == PUSHERS * PUSHES
+        assert sorted(r.result_key for r in rows) == ["R2", "SAME"]
+        assert next(r.score for r in rows if r.result_key == "SAME") in acknowledged
 
 
 class TestExport:

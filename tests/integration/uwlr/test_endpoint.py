@@ -72,5 +72,5 @@ class TestChoosingTheConnection:
     ) -> None:
         brin, first, _second = two_apps
         request = parse_request(_request(brin, first), max_bytes=100_000)
-        answer = soap_payload(dispatch(session, request, _context()))
+        answer = soap_payload(dispatch(session, request, _context()).envelope)
         assert answer.tag == f"{{{LG_NS}}}leerlinggegevens_antwoord"

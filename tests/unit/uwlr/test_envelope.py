@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppelvlak.api.uwlr.envelope import Operation, parse_request, read_verzoek
+from koppelvlak.api.uwlr.envelope import GroupRef, Operation, parse_request, read_verzoek
 from koppelvlak.api.uwlr.faults import FaultCode, UwlrFault
 from tests.support.uwlr import FILES, leerresultaten_verzoek
 
@@ -43,6 +43,9 @@ PLAIN = (
     "<schooljaar>2024-2025</schooljaar><brincode>99XX</brincode>"
     "<dependancecode>00</dependancecode><xsdversie>2.2</xsdversie>"
 )
+
+
+GROEPEN = '<groepen><groep key="G-1"></groep><samengestelde_groep></samengestelde_groep></groepen>'
 
 
 def fault_of(data: bytes) -> UwlrFault:
@@ -104,6 +107,42 @@ class TestTolerance:
         read = read_verzoek(request.payload, FILES)
         assert (read.brin, read.schoolkey) == ("99XX", "99XX")
 
+    @pytest.mark.parametrize(
+        ("message", "operation"),
+        [
+            ("structuur_verzoek", Operation.HAAL_STRUCTUUR),
+            ("leerlingen_verzoek", Operation.HAAL_LEERLINGEN),
+            ("leerkrachten_verzoek", Operation.HAAL_LEERKRACHTEN),
+        ],
+    )
+    def test_stepwise_requests_are_dispatched_by_their_root_element(
+        self, message: str, operation: Operation
+    ) -> None:
+        children = PLAIN if message == "structuur_verzoek" else PLAIN + GROEPEN
+        body = verzoek(children).replace("leerlinggegevens_verzoek", message)
+        request = parse_request(envelope(body), max_bytes=LIMIT)
+        assert request.operation is operation
+        read = read_verzoek(request.payload, FILES)
+        assert read.groups == (
+            ()
+            if message == "structuur_verzoek"
+            else (GroupRef("groep", "G-1"), GroupRef("samengestelde_groep", None))
+        )
+
+    def test_a_stepwise_student_request_without_groepen_fails_the_schema(self) -> None:
+        body = verzoek(PLAIN).replace("leerlinggegevens_verzoek", "leerlingen_verzoek")
+        fault = fault_of(envelope(body))
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail.startswith(
+            "the message does not follow the UWLR 2.2 schema: Element 'leerlingen_verzoek': "
+        )
+
+    def test_groepen_in_an_all_in_one_request_fails_the_schema(self) -> None:
+        fault = fault_of(envelope(verzoek(PLAIN + GROEPEN)))
+        assert fault.detail.startswith(
+            "the message does not follow the UWLR 2.2 schema: Element 'groepen': "
+        )
+
     def test_a_2_3_request_with_a_dataset_id_is_accepted(self) -> None:
         children = PLAIN.replace("2.2", "2.3") + "<gegevenssetid>Smalle-set-VO</gegevenssetid>"
         request = parse_request(envelope(verzoek(children)), max_bytes=LIMIT)
@@ -125,6 +164,36 @@ class TestRefusal:
         fault = fault_of(data + envelope(verzoek(PLAIN)))
         assert fault.code is FaultCode.ONGELDIG_BERICHT
         assert fault.detail == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    def test_a_doctype_after_70000_spaces_is_refused(self) -> None:
+        data = b'<?xml version="1.0"?>' + b" " * 70_000 + b'<!DOCTYPE r [<!ENTITY k "99XX">]>'
+        fault = fault_of(data + envelope(verzoek(PLAIN)))
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    @pytest.mark.parametrize("codec", ["utf-32", "utf-32-be", "utf-32-le"])
+    def test_a_doctype_in_utf32_is_refused(self, codec: str) -> None:
+        data = ('<!DOCTYPE r [<!ENTITY k "99XX">]>' + envelope(verzoek(PLAIN)).decode()).encode(
+            codec
+        )
+        fault = fault_of(data)
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail == "a DOCTYPE or entity declaration is not allowed in this document"
+
+    @pytest.mark.parametrize(
+        ("codec", "named"), [("utf-32", "UTF-32LE"), ("utf-32-be", "UTF-32BE")]
+    )
+    def test_a_utf32_request_is_refused(self, codec: str, named: str) -> None:
+        fault = fault_of(envelope(verzoek(PLAIN)).decode().encode(codec))
+        assert fault.code is FaultCode.ONGELDIG_BERICHT
+        assert fault.detail == (
+            f"the request is encoded in {named}; a SOAP message must be UTF-8 or UTF-16 "
+            "(WS-I Basic Profile R1012)"
+        )
+
+    def test_a_utf16_request_is_read(self) -> None:
+        data = envelope(verzoek(PLAIN)).decode().encode("utf-16")
+        assert read_verzoek(parse_request(data, max_bytes=LIMIT).payload, FILES).brin == "99XX"
 
     def test_an_oversized_body_is_refused(self) -> None:
         fault = fault_of(envelope(verzoek(PLAIN) + " " * LIMIT))
@@ -148,12 +217,6 @@ class TestRefusal:
             "http://www.edustandaard.nl/leerresultaten/1/leerlinggegevens; expected"
         )
 
-    def test_stepwise_retrieval_is_named_as_not_offered(self) -> None:
-        body = verzoek(PLAIN).replace("leerlinggegevens_verzoek", "structuur_verzoek")
-        assert fault_of(envelope(body)).detail == (
-            "structuur_verzoek (stepwise retrieval) is not offered; use HaalLeerlinggegevens"
-        )
-
     def test_a_header_without_a_key_is_autorisatieongeldig(self) -> None:
         header = (
             "<aut:autorisatie><aut:klantcode>X</aut:klantcode>"
@@ -168,13 +231,66 @@ class TestRefusal:
         assert fault.code is FaultCode.ONGELDIG_BERICHT
         assert fault.detail.startswith("the message does not follow the UWLR 2.2 schema: ")
 
-    def test_a_bad_brin_fails_schema_validation(self) -> None:
+    def test_a_bad_brin_fails_schema_validation_with_the_pattern_intact(self) -> None:
         fault = fault_of(envelope(verzoek(PLAIN.replace("99XX", "99xx"))))
-        assert "brincode" in fault.detail
+        assert fault.detail == (
+            "the message does not follow the UWLR 2.2 schema: Element 'brincode': "
+            "[facet 'pattern'] The value '99xx' is not accepted by the pattern "
+            "'\\p{Nd}{2}\\p{Lu}{2}'."
+        )
 
     def test_two_messages_in_one_body_are_refused(self) -> None:
         fault = fault_of(envelope(verzoek(PLAIN) + verzoek(PLAIN)))
         assert fault.detail == "the SOAP Body must hold exactly one message, not 2"
+
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+def with_extra_header(entry: str) -> bytes:
+    header = (
+        "<aut:autorisatie><aut:autorisatiesleutel>k</aut:autorisatiesleutel>"
+        "<aut:klantcode>DEMO-EA</aut:klantcode><aut:klantnaam>Demo</aut:klantnaam>"
+        f"</aut:autorisatie>{entry}"
+    )
+    return envelope(verzoek(PLAIN), header=header)
+
+
+class TestMandatoryHeaders:
+    """SOAP 1.1 §4.2.3: a header for us marked mustUnderstand="1" that we do not know."""
+
+    def test_an_unknown_mandatory_header_is_a_mustunderstand_fault(self) -> None:
+        entry = f'<wsse:Security xmlns:wsse="{WSSE}" soapenv:mustUnderstand="1"/>'
+        with pytest.raises(UwlrFault) as caught:
+            parse_request(with_extra_header(entry), max_bytes=LIMIT)
+        assert caught.value.code is FaultCode.MUST_UNDERSTAND
+        assert caught.value.detail == (
+            f"the SOAP header Security (namespace {WSSE}) must be understood and is not; "
+            "Koppelvlak understands only the UWLR autorisatie header"
+        )
+
+    def test_an_unknown_optional_header_is_ignored(self) -> None:
+        entry = (
+            f'<wsse:Security xmlns:wsse="{WSSE}" soapenv:mustUnderstand="0"/>'
+            '<x:trace xmlns:x="urn:x"/>'
+        )
+        assert parse_request(with_extra_header(entry), max_bytes=LIMIT).autorisatie is not None
+
+    def test_a_mandatory_header_for_another_actor_is_not_ours_to_understand(self) -> None:
+        entry = (
+            f'<wsse:Security xmlns:wsse="{WSSE}" soapenv:mustUnderstand="1" '
+            'soapenv:actor="urn:some-proxy"/>'
+        )
+        assert parse_request(with_extra_header(entry), max_bytes=LIMIT).autorisatie is not None
+
+    def test_the_autorisatie_header_may_be_marked_mandatory(self) -> None:
+        header = (
+            '<aut:autorisatie soapenv:mustUnderstand="1"><aut:autorisatiesleutel>k'
+            "</aut:autorisatiesleutel><aut:klantcode>DEMO-EA</aut:klantcode>"
+            "<aut:klantnaam>Demo</aut:klantnaam></aut:autorisatie>"
+        )
+        request = parse_request(envelope(verzoek(PLAIN), header=header), max_bytes=LIMIT)
+        assert request.autorisatie is not None
 
 
 class TestResultsValidation:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from koppelvlak.api.uwlr.faults import FaultCode, UwlrFault, fault_envelope, fault_for
-from koppelvlak.api.uwlr.schemas import UwlrFilesMissing, locate
 from koppelvlak.errors import DatabaseUnavailable, Forbidden, NotFound
 from tests.support.uwlr import fault_code, fault_string
 
@@ -39,13 +34,3 @@ class TestEnvelope:
         raw = fault_envelope(UwlrFault(FaultCode.LEERLING_ONGELDIG, "leerlingid x is unknown"))
         assert fault_code(raw) == "Client.LeerlingOngeldig"
         assert fault_string(raw) == "leerlingid x is unknown"
-
-
-class TestSchemaFiles:
-    def test_a_missing_folder_is_named_with_the_setting_to_fix_it(self, tmp_path: Path) -> None:
-        with pytest.raises(UwlrFilesMissing) as caught:
-            locate(tmp_path)
-        assert caught.value.detail == (
-            f"the official UWLR 2.2 files are missing ({tmp_path}); set KOPPELVLAK_UWLR_DIR"
-        )
-        assert caught.value.status == 503

@@ -1,20 +1,30 @@
 """Onboarding API routes: a provider applies, proposes datasets and follows its schools.
 
 The application itself is open (it only creates an organisation in state ``applied`` and
-returns its first credential, shown once); everything else needs that credential. A provider
-sees only its own organisation, apps and connections.
+returns its first credential, shown once), and so is the catalogue of purposes and attributes a
+dataset may name; everything else needs that credential. A provider sees only its own
+organisation, apps and connections, and completes its application (the agreement dates) with
+``PATCH /provider`` rather than by applying again.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from koppelvlak.api.admin.auth import SessionDep
-from koppelvlak.api.onboarding.auth import ProviderDep
-from koppelvlak.api.onboarding.schemas import AppBody, ApplicationBody, DatasetBody, LicenceBody
+from koppelvlak.api.onboarding.auth import ProviderDep, application_allowance
+from koppelvlak.api.onboarding.schemas import (
+    AgreementsBody,
+    AppBody,
+    ApplicationBody,
+    DatasetBody,
+    LicenceBody,
+)
+from koppelvlak.catalogue import service as catalogue
 from koppelvlak.connections import flows, scope
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.errors import ConnectionNotFound
@@ -22,7 +32,12 @@ from koppelvlak.connections.models import LicenceSource, PersonKindColumn
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.errors import AppNotFound
-from koppelvlak.providers.schemas import Application, DatasetSpec, DatasetVersionView
+from koppelvlak.providers.schemas import (
+    Application,
+    DatasetSpec,
+    DatasetVersionView,
+    ProviderView,
+)
 
 router = APIRouter(prefix="/onboarding/v1", tags=["onboarding"])
 
@@ -48,7 +63,12 @@ def _own_app(work: SessionDep, who: ProviderDep, app_id: uuid.UUID) -> None:
         raise AppNotFound(f"no app with id {app_id}")
 
 
-@router.post("/applications", status_code=201, summary="Apply for accreditation")
+@router.post(
+    "/applications",
+    status_code=201,
+    summary="Apply for accreditation",
+    dependencies=[Depends(application_allowance)],
+)
 def apply(body: ApplicationBody, work: SessionDep) -> dict[str, Any]:
     now = utcnow()
     provider = providers.apply(work, Application(**body.model_dump()), now)
@@ -61,9 +81,10 @@ def apply(body: ApplicationBody, work: SessionDep) -> dict[str, Any]:
     }
 
 
-@router.get("/provider", summary="The organisation and its accreditation state")
-def me(work: SessionDep, who: ProviderDep) -> dict[str, Any]:
-    view = providers.get_provider(work, who.provider_id)
+def _organisation(view: ProviderView) -> dict[str, Any]:
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
     return {
         "provider_id": str(view.provider_id),
         "name": view.name,
@@ -73,7 +94,58 @@ def me(work: SessionDep, who: ProviderDep) -> dict[str, Any]:
             "decided_at": view.decided_at.isoformat() if view.decided_at else None,
             "reason": view.decision_reason,
         },
+        "agreements": {
+            "covenant_signed_on": day(view.covenant_signed_on),
+            "processing_agreement_on": day(view.processing_agreement_on),
+            "processing_agreement_version": view.processing_agreement_version,
+        },
         "apps": list(view.apps),
+    }
+
+
+@router.get("/provider", summary="The organisation, its agreements and accreditation state")
+def me(work: SessionDep, who: ProviderDep) -> dict[str, Any]:
+    return _organisation(providers.get_provider(work, who.provider_id))
+
+
+@router.patch("/provider", summary="Add or correct the agreement dates after applying")
+def complete(body: AgreementsBody, work: SessionDep, who: ProviderDep) -> dict[str, Any]:
+    providers.complete_agreements(work, who.provider_id, at=utcnow(), **body.model_dump())
+    return _organisation(providers.get_provider(work, who.provider_id))
+
+
+@router.get("/purposes", summary="The purposes a dataset may name (open)")
+def purposes(work: SessionDep) -> dict[str, Any]:
+    return {
+        "purposes": [
+            {
+                "code": p.code,
+                "lawful_basis": p.lawful_basis.value,
+                "retention": p.retention,
+                "description_en": p.description_en,
+                "description_nl": p.description_nl,
+            }
+            for p in sorted(catalogue.purposes(work).values(), key=lambda p: p.code)
+        ]
+    }
+
+
+@router.get("/attributes", summary="The attributes a dataset may name (open)")
+def attributes(work: SessionDep) -> dict[str, Any]:
+    return {
+        "attributes": [
+            {
+                "id": a.id,
+                "entity": a.entity.value,
+                "category": a.category,
+                "sensitivity": a.sensitivity.value,
+                "shareable": a.shareable,
+                "identifier": a.identifier,
+                "description_en": a.description_en,
+                "description_nl": a.description_nl,
+            }
+            for a in sorted(catalogue.attributes(work).values(), key=lambda a: a.id)
+        ]
     }
 
 

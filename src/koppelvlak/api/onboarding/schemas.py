@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from koppelvlak.providers.models import DeliveryMode
 
@@ -16,6 +16,16 @@ class ApplicationBody(BaseModel):
     security_contact_email: str = Field(max_length=256)
     privacy_statement_url: str = Field(max_length=512)
     oin: str | None = Field(default=None, max_length=32)
+    covenant_signed_on: date | None = None
+    processing_agreement_on: date | None = None
+    processing_agreement_version: str | None = Field(default=None, max_length=32)
+
+
+class AgreementsBody(BaseModel):
+    """Agreement dates added (or corrected) after applying; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
     covenant_signed_on: date | None = None
     processing_agreement_on: date | None = None
     processing_agreement_version: str | None = Field(default=None, max_length=32)

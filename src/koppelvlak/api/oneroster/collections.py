@@ -7,15 +7,11 @@ whether it answers a single record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from koppelvlak.api.oneroster import fields
-from koppelvlak.api.oneroster.mapping import Item, Renderer
 from koppelvlak.api.tokens import DEMOGRAPHICS, ROSTER, ROSTER_CORE
-from koppelvlak.release.values import PersonKind
-
-Build = Callable[[Renderer, bool], list[Item]]
 
 
 @dataclass(frozen=True)
@@ -24,22 +20,19 @@ class RecordType:
     single_key: str  # key of the single-record body, e.g. "user"
     fields: frozenset[str]
     aliases: Mapping[str, str]
-    build: Build
+    collection: str  # the kept release's collection it is read from
+    kinds: tuple[str, ...] | None  # narrowed to these kinds (None: all)
     noun: str  # for messages: "user", "class"
     required: tuple[str, ...] = ()  # kept by a ``fields`` projection
 
 
-def _users(kinds: tuple[PersonKind, ...]) -> Build:
-    return lambda renderer, departed: renderer.users(kinds, departed=departed)
-
-
-STUDENT, STAFF = (PersonKind.STUDENT,), (PersonKind.STAFF,)
 ORGS = RecordType(
     "orgs",
     "org",
     fields.ORG,
     fields.NO_ALIASES,
-    lambda r, _: r.orgs(),
+    "orgs",
+    None,
     "org",
     required=fields.REQUIRED_ORG,
 )
@@ -48,7 +41,8 @@ SCHOOLS = RecordType(
     "org",
     fields.ORG,
     fields.NO_ALIASES,
-    lambda r, _: r.schools(),
+    "orgs",
+    ("school",),
     "school",
     required=fields.REQUIRED_ORG,
 )
@@ -57,7 +51,8 @@ SESSIONS = RecordType(
     "academicSession",
     fields.ACADEMIC_SESSION,
     fields.NO_ALIASES,
-    lambda r, _: r.academic_sessions(),
+    "academicSessions",
+    None,
     "academic session",
     required=fields.REQUIRED_ACADEMIC_SESSION,
 )
@@ -66,7 +61,8 @@ TERMS = RecordType(
     "academicSession",
     fields.ACADEMIC_SESSION,
     fields.NO_ALIASES,
-    lambda r, _: r.terms(),
+    "academicSessions",
+    ("term",),
     "term",
     required=fields.REQUIRED_ACADEMIC_SESSION,
 )
@@ -75,7 +71,8 @@ GRADING_PERIODS = RecordType(
     "academicSession",
     fields.ACADEMIC_SESSION,
     fields.NO_ALIASES,
-    lambda r, _: r.grading_periods(),
+    "academicSessions",
+    ("gradingPeriod",),
     "grading period",
     required=fields.REQUIRED_ACADEMIC_SESSION,
 )
@@ -84,7 +81,8 @@ CLASSES = RecordType(
     "class",
     fields.CLASS,
     fields.NO_ALIASES,
-    lambda r, _: r.classes(),
+    "classes",
+    None,
     "class",
     required=fields.REQUIRED_CLASS,
 )
@@ -93,7 +91,8 @@ COURSES = RecordType(
     "course",
     fields.COURSE,
     fields.NO_ALIASES,
-    lambda r, _: r.courses(),
+    "courses",
+    None,
     "course",
     required=fields.REQUIRED_COURSE,
 )
@@ -102,7 +101,8 @@ USERS = RecordType(
     "user",
     fields.USER,
     fields.USER_ALIASES,
-    _users(tuple(PersonKind)),
+    "users",
+    None,
     "user",
     required=fields.REQUIRED_USER,
 )
@@ -111,7 +111,8 @@ STUDENTS = RecordType(
     "user",
     fields.USER,
     fields.USER_ALIASES,
-    _users(STUDENT),
+    "users",
+    ("student",),
     "student",
     required=fields.REQUIRED_USER,
 )
@@ -120,7 +121,8 @@ TEACHERS = RecordType(
     "user",
     fields.USER,
     fields.USER_ALIASES,
-    _users(STAFF),
+    "users",
+    ("teacher",),
     "teacher",
     required=fields.REQUIRED_USER,
 )
@@ -129,7 +131,8 @@ ENROLLMENTS = RecordType(
     "enrollment",
     fields.ENROLLMENT,
     fields.NO_ALIASES,
-    lambda r, _: r.enrollments(),
+    "enrollments",
+    None,
     "enrollment",
     required=fields.REQUIRED_ENROLLMENT,
 )
@@ -138,7 +141,8 @@ DEMOGRAPHIC_RECORDS = RecordType(
     "demographics",
     fields.DEMOGRAPHICS,
     fields.NO_ALIASES,
-    lambda r, departed: r.demographics(departed=departed),
+    "demographics",
+    None,
     "demographics record",
     required=fields.REQUIRED_DEMOGRAPHICS,
 )

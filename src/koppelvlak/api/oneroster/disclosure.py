@@ -1,38 +1,39 @@
-"""Answer one OneRoster read: authorise, resolve, render, page, record in the ledger, commit.
+"""Answer one OneRoster read: authorise, read the kept release, page, record, commit.
 
 The order is the point (DESIGN invariant 1): the response bytes are built inside the unit of work,
 their digest is written to the ledger, the transaction commits, and only then are the bytes handed
 back to be sent. If the ledger cannot be written the request fails with 503 and nothing is sent.
+Pages come from the kept release (``release.kept_reads``, ADR 0027): the default order, a delta,
+a role or a status is one index read; other filters, sorts and nested routes work over the
+connection's kept rows. A client that sends the ``ETag`` it has gets 304 and no personal data.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlencode
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from koppelvlak.api import tokens
+from koppelvlak.api.oneroster import pages
 from koppelvlak.api.oneroster.collections import Endpoint
-from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, unknown_object
-from koppelvlak.api.oneroster.mapping import BASE_PATH, Item, Renderer
-from koppelvlak.api.oneroster.params import CollectionQuery, apply, lower_bound, parse_collection
+from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError
+from koppelvlak.api.oneroster.links import link_header
+from koppelvlak.api.oneroster.params import CollectionQuery, parse_collection
 from koppelvlak.api.oneroster.params import parse_fields as parse_selection
-from koppelvlak.api.oneroster.release_cache import ReleaseCache
 from koppelvlak.audit import service as audit
 from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.providers import service as providers
-from koppelvlak.release import service as release
-from koppelvlak.release.values import Release
+from koppelvlak.release import kept, kept_reads
+from koppelvlak.release.oneroster import BASE_PATH
 from koppelvlak.runtime import Runtime
 
 
@@ -45,9 +46,9 @@ class Read:
     path_params: Mapping[str, str]
     params: Mapping[str, str]
     query_string: str
-    base_url: str
+    base_url: str  # the configured public URL (KOPPELVLAK_PUBLIC_URL), never the Host header
     authorization: str | None
-    cache: ReleaseCache = field(default_factory=lambda: ReleaseCache(0))
+    if_none_match: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Answer:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     client_id: str | None = None
+    status: int = 200
 
 
 def _unauthorised(description: str) -> OneRosterError:
@@ -75,108 +77,56 @@ def bearer_claims(runtime: Runtime, authorization: str | None, at: datetime) -> 
         raise _unauthorised(str(error)) from None
 
 
-def _releases(
-    session: Session,
-    runtime: Runtime,
-    read: Read,
-    *,
-    claims: tokens.AccessClaims,
-    at: datetime,
-    since: datetime | None,
-) -> list[Release]:
+def _active_connections(
+    session: Session, claims: tokens.AccessClaims, at: datetime
+) -> list[uuid.UUID]:
     if not providers.credential_is_usable(session, claims.credential_id, at):
         raise _unauthorised("the credential was revoked or has expired")
-    views = [
-        view
-        for view in connections.connections_for_provider(session, claims.provider_id, at)
-        if view.state == "active"
-    ]
-    if not views:
+    ids = connections.active_connection_ids(session, claims.provider_id, at)
+    if not ids:
         raise _forbidden("the provider has no active connection")
-    key = runtime.secrets.pseudonym_key
-    try:
-        return [
-            _resolve(
-                session, read.cache, connection_id=v.connection_id, at=at, key=key, since=since
-            )
-            for v in views
-        ]
-    except KoppelvlakError as error:
-        if error.status == 403:
-            raise _forbidden(error.detail) from None
-        raise
+    return ids
 
 
-def _resolve(
+def _etag(read: Read, heads: list[kept_reads.Head]) -> str:
+    """Changes whenever any of the provider's releases changes, or the request does."""
+    parts = [f"{h.connection_id}:{h.version}" for h in heads]
+    parts += [read.base_url, read.path, read.query_string]
+    return 'W/"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def _record(
     session: Session,
-    cache: ReleaseCache,
-    *,
-    connection_id: uuid.UUID,
-    at: datetime,
-    key: bytes,
-    since: datetime | None,
-) -> Release:
-    return cache.get(
-        (connection_id, since),
-        lambda: release.resolve(session, connection_id, at, key, since=since),
-    )
-
-
-def _narrow(read: Read, renderer: Renderer, items: list[Item]) -> list[Item]:
-    """Keep the records linked to every parent in the path; an unknown parent is a 404."""
-    links: list[str] = []
-    for name, records in read.endpoint.parents:
-        wanted = read.path_params[name]
-        parent = next((i for i in records.build(renderer, False) if i.key == wanted), None)
-        if parent is None or any(link not in parent.links for link in links[:1]):
-            raise unknown_object(f"no {records.noun} with sourcedId {wanted!r}")
-        links.append(wanted)
-    return [item for item in items if all(link in item.links for link in links)]
-
-
-def _link_header(read: Read, query: CollectionQuery, total: int) -> str:
-    base = read.base_url.rstrip("/") + read.path
-    others = {k: v for k, v in read.params.items() if k not in ("limit", "offset")}
-
-    def url(offset: int) -> str:
-        return base + "?" + urlencode({**others, "limit": query.limit, "offset": offset})
-
-    last = max(0, ((total - 1) // query.limit) * query.limit) if total else 0
-    links = [f'<{url(0)}>; rel="first"', f'<{url(last)}>; rel="last"']
-    if query.offset + query.limit < total:
-        links.append(f'<{url(query.offset + query.limit)}>; rel="next"')
-    if query.offset > 0:
-        links.append(f'<{url(max(0, query.offset - query.limit))}>; rel="prev"')
-    return ", ".join(links)
-
-
-def _record(session: Session, read: Read, page: list[Item], body: bytes) -> None:
+    read: Read,
+    heads: list[kept_reads.Head],
+    people: dict[uuid.UUID, set[uuid.UUID]],
+    body: bytes,
+) -> None:
     """One ledger entry per connection whose people are in the response."""
     digest = hashlib.sha256(body).hexdigest()
-    by_connection: dict[uuid.UUID, tuple[Release, set[uuid.UUID]]] = {}
-    for item in page:
-        if item.person_id is not None:
-            entry = by_connection.setdefault(item.release.connection_id, (item.release, set()))
-            entry[1].add(item.person_id)
-    for origin, people in by_connection.values():
+    for head in heads:
+        if not people.get(head.connection_id):
+            continue
         audit.record(
             session,
             Disclosure(
-                board_id=origin.board_id,
-                provider_id=origin.provider_id,
-                connection_id=origin.connection_id,
+                board_id=head.board_id,
+                provider_id=head.provider_id,
+                connection_id=head.connection_id,
                 channel=Channel.ONEROSTER,
                 endpoint=f"GET {BASE_PATH}{read.endpoint.path}",  # the template, no ids
                 query=read.query_string,
-                attribute_ids=origin.attribute_ids,
-                person_ids=frozenset(people),
+                attribute_ids=head.attribute_ids,
+                person_ids=frozenset(people[head.connection_id]),
                 response_digest=digest,
             ),
         )
 
 
-def _dumps(document: object) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _absolute(texts: list[str], read: Read) -> str:
+    """Kept records carry hrefs relative to the base path; the configured base goes in front."""
+    joined = ",".join(texts)
+    return joined.replace('"href":"/ims/', '"href":"' + read.base_url.rstrip("/") + "/ims/")
 
 
 def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
@@ -186,36 +136,26 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
     if not claims.scopes & endpoint.scopes:
         raise _forbidden("the access token lacks the scope this endpoint needs")
     if endpoint.single:
-        selection = parse_selection(read.params.get("fields"), records.fields)
-        query = CollectionQuery(limit=1, fields=selection)
+        query = CollectionQuery(
+            limit=1, fields=parse_selection(read.params.get("fields"), records.fields)
+        )
     else:
         query = parse_collection(read.params, records.fields | frozenset(records.aliases))
-    since = lower_bound(query.filter, "dateLastModified")
-    headers: dict[str, str] = {}
     try:
-        # Read in one transaction, append to the ledger in a second, short one: on SQLite a
-        # transaction that reads before it writes cannot wait for the write lock, and the ledger
-        # only has to hold what was sent, which the digest pins down.
         with runtime.unit_of_work() as session:
-            renderer = Renderer(
-                read.base_url, _releases(session, runtime, read, claims=claims, at=at, since=since)
-            )
-            items = records.build(renderer, since is not None and not endpoint.single)
-            if endpoint.single:
-                wanted = read.path_params["sourcedId"]
-                page = [i for i in items if i.key == wanted]
-                if not page:
-                    raise unknown_object(f"no {records.noun} with sourcedId {wanted!r}")
-                body = _dumps({records.single_key: query.select(page[0].record, records.required)})
-            else:
-                narrowed = _narrow(read, renderer, items)
-                total, page = apply(query, narrowed, records.aliases, lambda i: i.record)
-                selected = [query.select(i.record, records.required) for i in page]
-                body = _dumps({records.set_key: selected})
-                headers = {"X-Total-Count": str(total), "Link": _link_header(read, query, total)}
-        if any(item.person_id is not None for item in page):
-            with audit.ledger_writes(), runtime.unit_of_work() as session:
-                _record(session, read, page, body)
+            ids = _active_connections(session, claims, at)
+            heads = kept_reads.heads(session, ids)
+            ready = len(heads) == len(ids)
+            served = _serve(session, read, query, heads) if ready else None
+        if served is None:  # a kept release built before the kept release existed: build it once
+            with runtime.unit_of_work(write=True) as session:
+                kept.ensure(session, ids, at, runtime.secrets.pseudonym_key)
+                heads = kept_reads.heads(session, ids)
+                served = _serve(session, read, query, heads)
+        response, people = served
+        if response.status == 200 and people:
+            with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
+                _record(session, read, heads, people, response.body)
     except KoppelvlakError as error:
         if error.status == 503:
             raise OneRosterError(503, CodeMinor.SERVER_BUSY, error.detail) from None
@@ -224,7 +164,37 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
         raise OneRosterError(
             503, CodeMinor.SERVER_BUSY, "the database is unavailable; nothing was sent"
         ) from None
-    return Answer(body, headers, claims.client_id)
+    return Answer(response.body, response.headers, claims.client_id, response.status)
+
+
+def _serve(
+    session: Session, read: Read, query: CollectionQuery, heads: list[kept_reads.Head]
+) -> tuple[Answer, dict[uuid.UUID, set[uuid.UUID]]]:
+    """The response from the kept release, and who is in it per connection (for the ledger)."""
+    endpoint, records = read.endpoint, read.endpoint.records
+    etag = _etag(read, heads)
+    if read.if_none_match is not None and etag in read.if_none_match:
+        return Answer(b"", {"ETag": etag}, status=304), {}
+    ids = [h.connection_id for h in heads]
+    if endpoint.single:
+        found = pages.single(session, ids, records, read.path_params["sourcedId"], query)
+        text = '{"' + records.single_key + '":' + _absolute(found.records, read) + "}"
+        return Answer(text.encode(), {"ETag": etag}), found.people
+    found = pages.collection(session, heads, endpoint, read.path_params, query)
+    text = '{"' + records.set_key + '":[' + _absolute(found.records, read) + "]}"
+    headers = {
+        "X-Total-Count": str(found.total),
+        "Link": link_header(
+            read.base_url,
+            read.path,
+            read.params,
+            limit=query.limit,
+            offset=query.offset,
+            total=found.total,
+        ),
+        "ETag": etag,
+    }
+    return Answer(text.encode(), headers), found.people
 
 
 __all__ = ["BASE_PATH", "Answer", "Read", "answer", "bearer_claims"]

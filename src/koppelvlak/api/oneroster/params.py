@@ -2,8 +2,16 @@
 
 The filter language is the one of OneRoster 1.2 §3.4: ``field op 'value'`` where ``op`` is one of
 ``=``, ``!=``, ``>``, ``>=``, ``<``, ``<=`` or ``~`` (contains), joined by ``AND`` / ``OR``
-(``AND`` binds tighter). It is parsed into a small tree and evaluated over *rendered* records, so a
-filter can only ever see what the provider would see anyway.
+(``AND`` binds tighter) and grouped with parentheses, as clients write an ``in``:
+``(role='student' OR role='teacher')``. A field may be a dotted path into a reference
+(``school.sourcedId``, ``roles.role``). It is parsed into a small tree and evaluated over
+*rendered* records, so a filter can only ever see what the provider would see anyway.
+
+A filter is bounded (``MAX_FILTER_LENGTH`` characters, ``MAX_FILTER_TERMS`` comparisons,
+``MAX_FILTER_DEPTH`` nested parentheses): every comparison is evaluated against every record
+and the filter is repeated in each ``Link``, so an unbounded one is a cheap way to tie up a worker.
+A value compared with a date field must be an RFC 3339 date or date-time (``t`` and ``z`` may be
+lower case); anything else is refused rather than silently matching nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +30,17 @@ MAX_LIMIT = 1_000
 INT32_MAX = 2**31 - 1  # the schema's format: int32
 OPERATORS = ("!=", ">=", "<=", "=", ">", "<", "~")
 ALWAYS_SELECTED = ("sourcedId", "status", "dateLastModified")
+MAX_FILTER_LENGTH = 2_000
+MAX_FILTER_TERMS = 50
+MAX_FILTER_DEPTH = 5
+# Fields of the references and roles a dotted filter path may reach (``school.sourcedId``).
+SUBFIELDS = frozenset(
+    {"sourcedId", "href", "type", "role", "roleType", "org", "userProfile", "beginDate", "endDate"}
+)
+DATE_FIELDS = frozenset({"dateLastModified", "birthDate", "startDate", "endDate", "beginDate"})
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})?)?"
+)
 
 Record: TypeAlias = Mapping[str, object]
 Operator = Literal["=", "!=", ">", ">=", "<", "<=", "~"]
@@ -46,6 +65,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>'(?:[^']|'')*')
       | (?P<op>!=|>=|<=|=|>|<|~)
+      | (?P<paren>[()])
       | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
       | (?P<bad>\S)
     )""",
@@ -71,12 +91,51 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+def _known(field: str, fields: frozenset[str]) -> bool:
+    """A field of the record, or a dotted path from one into its references."""
+    head, *rest = field.split(".")
+    return field in fields or (head in fields and bool(rest) and all(p in SUBFIELDS for p in rest))
+
+
+def _check_value(comparison: Comparison) -> None:
+    """A value compared with a date field must be a date or date-time (``~`` takes any text)."""
+    if comparison.op == "~" or comparison.field.rsplit(".", 1)[-1] not in DATE_FIELDS:
+        return
+    if _as_moment(comparison.value) is None:
+        raise invalid_filter(
+            f"filter: {comparison.field} needs an RFC 3339 date or date-time, "
+            f"got {comparison.value!r}"
+        )
+
+
 def parse_filter(text: str, fields: frozenset[str]) -> Expression:
     """Parse ``text``; every field must be one of ``fields`` (else ``invalid_filter_field``)."""
+    if len(text) > MAX_FILTER_LENGTH:
+        raise invalid_filter(f"filter: longer than {MAX_FILTER_LENGTH} characters")
     tokens = _tokens(text)
     if not tokens:
         raise invalid_filter("filter: empty expression")
+    if sum(kind == "op" for kind, _ in tokens) > MAX_FILTER_TERMS:
+        raise invalid_filter(f"filter: more than {MAX_FILTER_TERMS} comparisons")
     index = 0
+    depth = 0
+
+    def primary() -> Expression:
+        nonlocal index, depth
+        if index < len(tokens) and tokens[index] == ("paren", "("):
+            depth += 1
+            if depth > MAX_FILTER_DEPTH:
+                raise invalid_filter(
+                    f"filter: parentheses nested more than {MAX_FILTER_DEPTH} deep"
+                )
+            index += 1
+            inner = disjunction()
+            if index >= len(tokens) or tokens[index] != ("paren", ")"):
+                raise invalid_filter("filter: expected a closing parenthesis")
+            index += 1
+            depth -= 1
+            return inner
+        return comparison()
 
     def comparison() -> Comparison:
         nonlocal index
@@ -85,10 +144,12 @@ def parse_filter(text: str, fields: frozenset[str]) -> Expression:
         (k1, field), (k2, op), (k3, value) = tokens[index : index + 3]
         if k1 != "word" or k2 != "op" or k3 != "string":
             raise invalid_filter("filter: expected field, operator and quoted value")
-        if field not in fields:
+        if not _known(field, fields):
             raise invalid_filter(f"filter: unknown field {field!r}")
         index += 3
-        return Comparison(field, op, value)  # type: ignore[arg-type]  # op is one of OPERATORS by the regex
+        found = Comparison(field, op, value)  # type: ignore[arg-type]  # op is one of OPERATORS by the regex
+        _check_value(found)
+        return found
 
     def junction(kind: Literal["AND", "OR"], part: Callable[[], Expression]) -> Expression:
         nonlocal index
@@ -99,20 +160,28 @@ def parse_filter(text: str, fields: frozenset[str]) -> Expression:
         return parts[0] if len(parts) == 1 else Junction(kind, tuple(parts))
 
     def conjunction() -> Expression:
-        return junction("AND", comparison)
+        return junction("AND", primary)
 
-    expression = junction("OR", conjunction)
+    def disjunction() -> Expression:
+        return junction("OR", conjunction)
+
+    expression = disjunction()
     if index != len(tokens):
+        if tokens[index] == ("paren", ")"):
+            raise invalid_filter("filter: a closing parenthesis without an opening one")
         raise invalid_filter("filter: expected AND or OR between comparisons")
     return expression
 
 
 def _as_moment(text: str) -> datetime | None:
+    """An RFC 3339 date (midnight UTC) or date-time; a date-time without offset is UTC."""
+    if _RFC3339.fullmatch(text) is None:
+        return None
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

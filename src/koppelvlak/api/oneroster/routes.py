@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from koppelvlak.api.oneroster.collections import ENDPOINTS, Endpoint
 from koppelvlak.api.oneroster.disclosure import BASE_PATH, Read, answer, bearer_claims
-from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, render
+from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError, render, status_response
 from koppelvlak.api.ratelimit import RateLimiter
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.runtime import Runtime
@@ -18,8 +18,9 @@ router = APIRouter(tags=["OneRoster rostering"])
 
 
 def base_url(request: Request) -> str:
+    """The configured public URL: a forged ``Host`` header never reaches an href."""
     runtime: Runtime = request.app.state.runtime
-    return (runtime.settings.base_url or str(request.base_url)).rstrip("/")
+    return runtime.settings.public_url
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -42,7 +43,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             query_string=request.url.query,
             base_url=base_url(request),
             authorization=request.headers.get("authorization"),
-            cache=request.app.state.release_cache,
+            if_none_match=request.headers.get("if-none-match"),
         )
         headers: dict[str, str] = {}
         try:
@@ -57,6 +58,8 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             if error.status == 401:
                 headers["WWW-Authenticate"] = 'Bearer realm="koppelvlak"'
             return render(error, headers)
+        if result.status == 304:
+            return Response(status_code=304, headers=result.headers)
         return Response(result.body, media_type="application/json", headers=result.headers)
 
     handle.__name__ = endpoint.operation_id
@@ -71,3 +74,10 @@ for _endpoint in ENDPOINTS:
         operation_id=_endpoint.operation_id,
         response_class=Response,
     )
+
+
+@router.get(BASE_PATH + "/{unknown:path}", include_in_schema=False)
+def unknown_route(unknown: str) -> Response:
+    """Any other path under the base path: the spec's status info, not a generic problem."""
+    del unknown  # not echoed: the description stays fixed whatever the client sent
+    return status_response(404, CodeMinor.UNKNOWN_OBJECT, "no such OneRoster endpoint")

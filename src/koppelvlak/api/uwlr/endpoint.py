@@ -1,12 +1,17 @@
-"""The two UWLR operations, from a parsed SOAP request to the bytes to send.
+"""The UWLR operations, from a parsed SOAP request to the bytes to send.
 
-HaalLeerlinggegevens: validate → identify the client → the key must open the requested school
-→ the provider's connection with that school must be active → ``release.resolve`` → render →
-record the disclosure in the ledger (channel ``uwlr``). The caller commits, and only then sends:
-if the ledger cannot be written nothing leaves (DESIGN invariant 1).
+HaalLeerlinggegevens and the stepwise HaalStructuur / HaalLeerlingen / HaalLeerkrachten:
+validate → identify the client (``guard``: bounded key checks, lock-out) → the key must open
+the requested school → the provider's connection with that school must be active → the
+connection's kept release (``_release``, the one place every operation gets it from) → render
+→ the disclosure to record (channel ``uwlr``, the operation as endpoint). All of it only reads;
+the route appends the disclosure to the ledger in a second, short writing unit of work, commits,
+and only then sends: if the ledger cannot be written nothing leaves (DESIGN invariant 1, ADR
+0004).
 
 BrengLeerresultaten: the same gate, then the results are stored under that connection, naming
-only students in its current release.
+only students in its current release; the route runs it as one writing unit of work, so the
+release it checks against is the one current when the results are stored.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from koppelvlak.api.uwlr import stepwise
 from koppelvlak.api.uwlr.envelope import (
     Autorisatie,
+    LeerlinggegevensVerzoek,
     Operation,
     SoapRequest,
     invalid,
@@ -29,17 +36,18 @@ from koppelvlak.api.uwlr.envelope import (
     require_autorisatie,
 )
 from koppelvlak.api.uwlr.faults import ENVELOPE_PREFIX, FaultCode, UwlrFault
-from koppelvlak.api.uwlr.mapping import render_answer
+from koppelvlak.api.uwlr.guard import KeyGuard
+from koppelvlak.api.uwlr.mapping import Answer, render_answer
 from koppelvlak.api.uwlr.schemas import LR_NS, SOAP_NS, UwlrFiles
-from koppelvlak.audit import service as audit
 from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.schemas import ConnectionView
 from koppelvlak.providers import service as providers
-from koppelvlak.release import service as release_service
+from koppelvlak.providers.schemas import UwlrPrincipal
+from koppelvlak.release import kept, kept_reads
 from koppelvlak.release.values import Release, ReleasedSchool
 from koppelvlak.results import service as results
-from koppelvlak.results.errors import UnknownStudent
+from koppelvlak.results.errors import ScoreOutOfRange, UnknownStudent
 from koppelvlak.results.uwlr_xml import read_message
 
 log = logging.getLogger("koppelvlak.uwlr")
@@ -54,6 +62,8 @@ class Context:
     pseudonym_key: bytes
     digital_consent_age: int
     at: datetime
+    guard: KeyGuard | None = None  # None: key checks unbounded (in-process tests, scripts)
+    client_address: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -65,59 +75,112 @@ class SchoolRequest:
         return f"{self.brin}-{self.location_code}"
 
 
-def dispatch(session: Session, request: SoapRequest, context: Context) -> bytes:
-    if request.operation is Operation.HAAL_LEERLINGGEGEVENS:
-        return haal_leerlinggegevens(session, request, context)
-    return breng_leerresultaten(session, request, context)
+@dataclass(frozen=True)
+class Outcome:
+    """The bytes to send and, when they carry personal data, the disclosure to record first."""
+
+    envelope: bytes
+    disclosure: Disclosure | None = None
 
 
-def haal_leerlinggegevens(session: Session, request: SoapRequest, context: Context) -> bytes:
+def writes(request: SoapRequest) -> bool:
+    """Whether the operation itself writes (the ledger entry of an answer is written apart)."""
+    return request.operation is Operation.BRENG_LEERRESULTATEN
+
+
+def dispatch(session: Session, request: SoapRequest, context: Context) -> Outcome:
+    if request.operation is Operation.BRENG_LEERRESULTATEN:
+        return Outcome(breng_leerresultaten(session, request, context))
+    return haal(session, request, context)
+
+
+def haal(session: Session, request: SoapRequest, context: Context) -> Outcome:
+    """HaalLeerlinggegevens and the three stepwise operations: one gate, one release, one
+    ledger entry per answer."""
     verzoek = read_verzoek(request.payload, context.files)
     school = _requested_school(verzoek.brin, verzoek.location_code, verzoek.schoolkey)
     connection = _open_connection(
-        session, require_autorisatie(request), school, verzoek.dataset_id, context.at
+        session, require_autorisatie(request), school, verzoek.dataset_id, context
     )
-    release = _resolve(session, connection, context)
-    answer = render_answer(
-        release,
-        _released_school(release, school),
-        profile=connection.uwlr_profile,
-        xsd_version=verzoek.xsd_version,
-        last_received=verzoek.last_received,
-        school_year=verzoek.school_year,
+    release = _release(session, connection, context)
+    answer = _render(
+        request.operation, release, _released_school(release, school), verzoek, connection
     )
-    audit.record(
-        session,
-        Disclosure(
-            board_id=release.board_id,
-            provider_id=release.provider_id,
-            connection_id=release.connection_id,
-            channel=Channel.UWLR,
-            endpoint=Operation.HAAL_LEERLINGGEGEVENS.value,
-            query=verzoek.describe(),
-            attribute_ids=answer.attribute_ids,
-            person_ids=answer.person_ids,
-            response_digest=hashlib.sha256(answer.envelope).hexdigest(),
-        ),
+    disclosure = Disclosure(
+        board_id=release.board_id,
+        provider_id=release.provider_id,
+        connection_id=release.connection_id,
+        channel=Channel.UWLR,
+        endpoint=request.operation.value,
+        query=verzoek.describe(),
+        attribute_ids=answer.attribute_ids,
+        person_ids=answer.person_ids,
+        response_digest=hashlib.sha256(answer.envelope).hexdigest(),
     )
     log.info(
         "UWLR %s for connection %s: %s, %d people",
-        Operation.HAAL_LEERLINGGEGEVENS.value,
+        request.operation.value,
         release.connection_id,
         answer.outcome,
         len(answer.person_ids),
     )
-    return answer.envelope
+    return Outcome(answer.envelope, disclosure)
+
+
+def _render(
+    operation: Operation,
+    release: Release,
+    school: ReleasedSchool,
+    verzoek: LeerlinggegevensVerzoek,
+    connection: ConnectionView,
+) -> Answer:
+    profile = connection.uwlr_profile
+    version, since, year = verzoek.xsd_version, verzoek.last_received, verzoek.school_year
+    if operation is Operation.HAAL_STRUCTUUR:
+        return stepwise.render_structuur(
+            release,
+            school,
+            profile=profile,
+            xsd_version=version,
+            last_received=since,
+            school_year=year,
+        )
+    if operation in (Operation.HAAL_LEERLINGEN, Operation.HAAL_LEERKRACHTEN):
+        render = (
+            stepwise.render_leerlingen
+            if operation is Operation.HAAL_LEERLINGEN
+            else stepwise.render_leerkrachten
+        )
+        return render(
+            release,
+            school,
+            verzoek.groups,
+            profile=profile,
+            xsd_version=version,
+            last_received=since,
+            school_year=year,
+        )
+    return render_answer(
+        release,
+        school,
+        profile=profile,
+        xsd_version=version,
+        last_received=since,
+        school_year=year,
+    )
 
 
 def breng_leerresultaten(session: Session, request: SoapRequest, context: Context) -> bytes:
     payload = read_leerresultaten(request.payload, context.files)
-    message = read_message(payload)
+    try:
+        message = read_message(payload)
+    except ScoreOutOfRange as error:
+        raise UwlrFault(FaultCode.SCORE_ONGELDIG, error.detail) from None
     school = _requested_school(
         message.school.brin, message.school.location_code, message.school.schoolkey
     )
-    connection = _open_connection(session, require_autorisatie(request), school, None, context.at)
-    release = _resolve(session, connection, context)
+    connection = _open_connection(session, require_autorisatie(request), school, None, context)
+    release = _release(session, connection, context)
     try:
         stored = results.store_results(
             session,
@@ -177,9 +240,10 @@ def _open_connection(
     autorisatie: Autorisatie,
     school: SchoolRequest,
     dataset_id: str | None,
-    at: datetime,
+    context: Context,
 ) -> ConnectionView:
-    principal = providers.authenticate_uwlr(session, autorisatie.klantcode, autorisatie.key, at)
+    principal = _authenticate(session, autorisatie, context)
+    at = context.at
     if principal is None:
         raise UwlrFault(
             FaultCode.AUTORISATIE_ONGELDIG,
@@ -222,14 +286,30 @@ def _open_connection(
     raise UwlrFault(FaultCode.AUTORISATIE_ONGELDIG, f"there is no connection with school {school}")
 
 
-def _resolve(session: Session, connection: ConnectionView, context: Context) -> Release:
-    return release_service.resolve(
-        session,
-        connection.connection_id,
-        context.at,
-        context.pseudonym_key,
-        digital_consent_age=context.digital_consent_age,
+def _authenticate(
+    session: Session, autorisatie: Autorisatie, context: Context
+) -> UwlrPrincipal | None:
+    """The key check, through the guard when there is one; a failure counts against the caller."""
+    if context.guard is None:
+        return providers.authenticate_uwlr(
+            session, autorisatie.klantcode, autorisatie.key, context.at
+        )
+    verifier = context.guard.verifier(context.client_address, autorisatie.klantcode)
+    principal = providers.authenticate_uwlr(
+        session, autorisatie.klantcode, autorisatie.key, context.at, verifier=verifier
     )
+    if principal is None:
+        context.guard.record_failure(context.client_address, autorisatie.klantcode)
+    return principal
+
+
+def _release(session: Session, connection: ConnectionView, context: Context) -> Release:
+    """The one place every operation obtains the connection's release from: its kept release."""
+    heads = kept_reads.heads(session, [connection.connection_id])
+    if not heads:  # built before the kept release existed: build it now, in this transaction
+        kept.ensure(session, [connection.connection_id], context.at, context.pseudonym_key)
+        heads = kept_reads.heads(session, [connection.connection_id])
+    return kept_reads.release_of(session, heads[0], context.at)
 
 
 def _released_school(release: Release, school: SchoolRequest) -> ReleasedSchool:

@@ -3,8 +3,9 @@
 Liberal where real clients are sloppy in harmless ways (ADR 0050): any namespace prefixes, any
 SOAPAction, authorisation keys longer than the schema's 64 characters, ``brincode`` *and*
 ``schoolkey`` together, children of the request in another order, an empty ``schooljaar``.
-Strict about everything else: no DOCTYPE, a size limit, SOAP 1.1 only, and the payload must
-validate against the official UWLR 2.2 schema once those quirks are put straight.
+Strict about everything else: no DOCTYPE (wherever it stands), UTF-8 or UTF-16 only, a size
+limit, SOAP 1.1 only, and the payload must validate against the official UWLR 2.2 schema once
+those quirks are put straight.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from koppelvlak.api.uwlr.schemas import (
     UwlrFiles,
 )
 from koppelvlak.kit.safe_xml import MalformedXml, UnsafeXml, parse_bytes
+from koppelvlak.kit.xsd_time import parse_datetime
 
 SUPPORTED_XSD_VERSIONS = ("2.1", "2.2", "2.2.1", "2.3")
 MAX_KEY_LENGTH = 1024  # the schema says 64; real keys are 88-character base64 strings
@@ -46,21 +48,40 @@ _VERZOEK_ORDER = (
     "xsdversie",
     "gegevenssetid",
     "laatstontvangengegevens",
+    "groepen",  # stepwise leerlingen_verzoek / leerkrachten_verzoek only; the schema decides
 )
-_NAMESPACE_IN_MESSAGE = re.compile(r"\{[^}]*\}")
+# lxml writes qualified names as "{uri}local"; only a URI in braces is dropped, so schema
+# patterns such as \p{Nd}{2}\p{Lu}{2} reach the client intact.
+_NAMESPACE_IN_MESSAGE = re.compile(r"\{[A-Za-z][A-Za-z0-9+.-]*:[^{}\s]*\}")
+# SOAP 1.1 §4.2.2: a header entry without an actor, or for the "next" one, is meant for us.
+_NEXT_ACTOR = "http://schemas.xmlsoap.org/soap/actor/next"
+_UNDERSTOOD_HEADERS = frozenset({f"{{{AUT_NS}}}autorisatie"})
 _SCORE_ERROR = re.compile(r"Element '(\{[^}]*\})?score'")
 
 
 class Operation(StrEnum):
     HAAL_LEERLINGGEGEVENS = "HaalLeerlinggegevens"
+    HAAL_STRUCTUUR = "HaalStructuur"  # stepwise ("getrapt"): school and groups
+    HAAL_LEERLINGEN = "HaalLeerlingen"  # stepwise: the students of the groups asked for
+    HAAL_LEERKRACHTEN = "HaalLeerkrachten"  # stepwise: the teachers of the groups asked for
     BRENG_LEERRESULTATEN = "BrengLeerresultaten"
 
 
 _OPERATIONS = {
     f"{{{LG_NS}}}leerlinggegevens_verzoek": Operation.HAAL_LEERLINGGEGEVENS,
+    f"{{{LG_NS}}}structuur_verzoek": Operation.HAAL_STRUCTUUR,
+    f"{{{LG_NS}}}leerlingen_verzoek": Operation.HAAL_LEERLINGEN,
+    f"{{{LG_NS}}}leerkrachten_verzoek": Operation.HAAL_LEERKRACHTEN,
     f"{{{LR_NS}}}leerresultaten_verzoek": Operation.BRENG_LEERRESULTATEN,
 }
-_STEPWISE = {"structuur_verzoek", "leerlingen_verzoek", "leerkrachten_verzoek"}
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """One entry of a stepwise request's ``groepen``: a group by key, or (no key) "no group"."""
+
+    kind: str  # groep | samengestelde_groep
+    key: str | None
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,7 @@ class LeerlinggegevensVerzoek:
     xsd_version: str
     dataset_id: str | None
     last_received: datetime | None
+    groups: tuple[GroupRef, ...] = ()  # stepwise leerlingen/leerkrachten requests only
 
     def describe(self) -> str:
         """A one-line summary for the ledger: no credentials, no personal data."""
@@ -100,6 +122,9 @@ class LeerlinggegevensVerzoek:
             parts.append(f"gegevenssetid={self.dataset_id}")
         if self.last_received:
             parts.append(f"laatstontvangengegevens={self.last_received.isoformat()}")
+        if self.groups:
+            asked = ",".join(f"{g.kind}:{g.key or '(none)'}" for g in self.groups)
+            parts.append(f"groepen={asked}")
         return " ".join(parts)
 
 
@@ -113,6 +138,12 @@ def parse_request(data: bytes, *, max_bytes: int) -> SoapRequest:
         envelope = parse_bytes(data, max_bytes=max_bytes)
     except (UnsafeXml, MalformedXml) as error:
         raise invalid(str(error)) from None
+    encoding = (envelope.getroottree().docinfo.encoding or "").upper()
+    if encoding.startswith(("UTF-32", "UCS-4", "ISO-10646-UCS-4")):
+        raise invalid(
+            f"the request is encoded in {encoding}; a SOAP message must be UTF-8 or UTF-16 "
+            "(WS-I Basic Profile R1012)"
+        )
     if envelope.tag == f"{{{SOAP12_NS}}}Envelope":
         raise UwlrFault(
             FaultCode.VERSION_MISMATCH, "UWLR uses SOAP 1.1; a SOAP 1.2 envelope is not accepted"
@@ -120,6 +151,8 @@ def parse_request(data: bytes, *, max_bytes: int) -> SoapRequest:
     if envelope.tag != f"{{{SOAP_NS}}}Envelope":
         raise invalid(f"expected a SOAP 1.1 Envelope, got {_local(envelope.tag)}")
     header = envelope.find(f"{{{SOAP_NS}}}Header")
+    if header is not None:
+        refuse_unknown_mandatory_headers(header)
     body = envelope.find(f"{{{SOAP_NS}}}Body")
     if body is None:
         raise invalid("the SOAP Envelope has no Body")
@@ -133,13 +166,29 @@ def parse_request(data: bytes, *, max_bytes: int) -> SoapRequest:
     return SoapRequest(operation=operation, payload=payload, autorisatie=_autorisatie(header))
 
 
+def refuse_unknown_mandatory_headers(header: etree._Element) -> None:
+    """SOAP 1.1 §4.2.3: a header entry for us with ``mustUnderstand="1"`` we do not know."""
+    for entry in header:
+        if not isinstance(entry.tag, str) or entry.tag in _UNDERSTOOD_HEADERS:
+            continue
+        actor = entry.get(f"{{{SOAP_NS}}}actor")
+        if actor not in (None, _NEXT_ACTOR):
+            continue  # meant for another node on the path
+        if (entry.get(f"{{{SOAP_NS}}}mustUnderstand") or "").strip() in ("1", "true"):
+            namespace, local = _split(entry.tag)
+            raise UwlrFault(
+                FaultCode.MUST_UNDERSTAND,
+                f"the SOAP header {local} (namespace {namespace or '(none)'}) must be understood "
+                "and is not; Koppelvlak understands only the UWLR autorisatie header",
+            )
+
+
 def _unknown_message(tag: str) -> str:
     namespace, local = _split(tag)
-    if namespace == LG_NS and local in _STEPWISE:
-        return f"{local} (stepwise retrieval) is not offered; use HaalLeerlinggegevens"
     return (
         f"unknown message {local} in namespace {namespace or '(none)'}; expected "
-        f"leerlinggegevens_verzoek ({LG_NS}) or leerresultaten_verzoek ({LR_NS})"
+        f"leerlinggegevens_verzoek, structuur_verzoek, leerlingen_verzoek or "
+        f"leerkrachten_verzoek ({LG_NS}), or leerresultaten_verzoek ({LR_NS})"
     )
 
 
@@ -175,7 +224,11 @@ def require_autorisatie(request: SoapRequest) -> Autorisatie:
 
 
 def read_verzoek(payload: etree._Element, files: UwlrFiles) -> LeerlinggegevensVerzoek:
-    """Put the tolerated quirks straight, validate against the official schema, then read."""
+    """Put the tolerated quirks straight, validate against the official schema, then read.
+
+    Serves ``leerlinggegevens_verzoek`` and the three stepwise requests alike: they share the
+    basic group of elements, and ``leerlingen_verzoek``/``leerkrachten_verzoek`` add ``groepen``.
+    """
     by_name: dict[str, list[etree._Element]] = {}
     strays: list[etree._Element] = []
     for child in payload:
@@ -215,8 +268,17 @@ def read_verzoek(payload: etree._Element, files: UwlrFiles) -> LeerlinggegevensV
         schoolkey=schoolkey,
         xsd_version=version,
         dataset_id=texts.get("gegevenssetid"),
-        last_received=_datetime(last) if last else None,
+        last_received=parse_datetime(last, "laatstontvangengegevens") if last else None,
+        groups=tuple(_group_refs(by_name.get("groepen", []))),
     )
+
+
+def _group_refs(groepen: list[etree._Element]) -> Iterable[GroupRef]:
+    for container in groepen:
+        for child in container:
+            if isinstance(child.tag, str):
+                key = (child.get("key") or "").strip() or None
+                yield GroupRef(kind=_local(child.tag), key=key)
 
 
 def read_leerresultaten(payload: etree._Element, files: UwlrFiles) -> etree._Element:
@@ -236,10 +298,6 @@ def validate(element: etree._Element, files: UwlrFiles, schema_name: str) -> Non
     if any(_SCORE_ERROR.search(error.message) for error in errors):
         code = FaultCode.SCORE_ONGELDIG
     raise UwlrFault(code, f"the message does not follow the UWLR 2.2 schema: {message}")
-
-
-def _datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _split(tag: str) -> tuple[str | None, str]:

@@ -31,6 +31,7 @@ class FaultCode(StrEnum):
     INTERNE_FOUT = "Server.InterneFout"
     TIJDELIJK_NIET_BESCHIKBAAR = "Server.TijdelijkNietBeschikbaar"
     VERSION_MISMATCH = "VersionMismatch"  # SOAP 1.1 §4.4.1: not a SOAP 1.1 envelope
+    MUST_UNDERSTAND = "MustUnderstand"  # SOAP 1.1 §4.4.1: a mandatory header we do not know
 
 
 class UwlrFault(KoppelvlakError):

@@ -2,7 +2,7 @@
 
 Element order and types follow the official 2.2 schema (EDEXML 2.1). Withheld attributes are
 left out; where the schema requires an element the release lacks (a name, a group's
-``jaargroep``) the connection should never have been approved (``release.uwlr_requirements``),
+``jaargroep``) the connection should never have been approved (``connections.uwlr_requirements``),
 so such a person or group is skipped rather than sent invalid. Students and teachers are keyed
 by the provider's pseudonym, or by the LAS key only when ``*.source_key`` is released; ``@eckid``
 only when ``*.eckid`` is released. A connection's UWLR profile (Smalle set, LVS set) narrows
@@ -19,6 +19,20 @@ from datetime import date, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from koppelvlak.api.uwlr.faults import ENVELOPE_PREFIX
+from koppelvlak.api.uwlr.profiles import (
+    CLASS_GROUP,
+    ELEMENT_ATTRIBUTE,
+    FAMILY_NAME_BRANCH,
+    GROUP_ELEMENTS,
+    JAARGROEPEN,
+    ROLES,
+    SEX,
+    STAFF_ELEMENTS,
+    STAFF_ORDER,
+    STUDENT_ELEMENTS,
+    STUDENT_ORDER,
+    rendered_attributes,
+)
 from koppelvlak.api.uwlr.schemas import LG_NS, SOAP_NS
 from koppelvlak.kit.clock import as_utc
 from koppelvlak.release.values import (
@@ -30,86 +44,8 @@ from koppelvlak.release.values import (
 )
 
 ANSWER_XSD_VERSION = "2.2"
-
-
-def _names(words: str) -> frozenset[str]:
-    """A set of codes or element names written as the schema lists them."""
-    return frozenset(words.split())
-
-
-# EDEXJaargroepType and EDEXLeerkrachtRolType (NOTES §6).
-JAARGROEPEN = _names("B D 0 1 2 3 4 5 6 7 8 11 12 13 14 15 16 S V C N H")
-ROLES = _names("ADJ ADM CON DIR ICT IB KLA LRK LOS LOC OWA OUD RT SMW STA VAK")
-_SEX = {"unknown": "0", "male": "1", "female": "2", "unspecified": "9"}
-_SEX.update({code: code for code in ("0", "1", "2", "9")})
-_CLASS_GROUP = "class_group"
 # Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-# What each profile lets through (NOTES §8); None = the full 2.2 message.
-_STUDENT_ELEMENTS: dict[str | None, frozenset[str]] = {
-    None: _names(
-        "achternaam voorvoegsel voornamen voorletters-1 roepnaam geboortedatum geslacht "
-        "jaargroep groepen gebruikersnaam emailadres"
-    ),
-    "smalle_set": _names("achternaam voorvoegsel roepnaam geboortedatum jaargroep groepen"),
-    "lvs_set": _names(
-        "achternaam voorvoegsel voorletters-1 roepnaam geboortedatum geslacht jaargroep groepen"
-    ),
-}
-_STAFF_ELEMENTS: dict[str | None, frozenset[str]] = {
-    None: _names(
-        "achternaam voorvoegsel voorletters-1 roepnaam gebruikersnaam emailadres rol groepen"
-    ),
-    "smalle_set": _names("achternaam voorvoegsel roepnaam emailadres groepen"),
-    "lvs_set": _names("achternaam voorvoegsel roepnaam groepen"),
-}
-_ELEMENT_ATTRIBUTE = {
-    "achternaam": "family_name",
-    "voorvoegsel": "name_prefix",
-    "voornamen": "first_names",
-    "voorletters-1": "initials",
-    "roepnaam": "given_name",
-    "geboortedatum": "birth_date",
-    "geslacht": "sex",
-    "jaargroep": "year_group",
-    "groepen": "groups",
-    "gebruikersnaam": "username",
-    "emailadres": "email",
-    "rol": "role",
-}
-_GROUP_ELEMENTS: dict[str | None, frozenset[str]] = {
-    None: frozenset({"name", "year_group", "description"}),
-    "smalle_set": frozenset({"name", "year_group"}),
-    "lvs_set": frozenset({"name", "year_group"}),
-}
-
-
-# Schema order of the elements we may fill (EDEXML 2.1 LeerlingType / LeerkrachtType).
-_STUDENT_ORDER = (
-    ("achternaam", 200),
-    ("voorvoegsel", 10),
-    ("voornamen", 200),
-    ("voorletters-1", 6),
-    ("roepnaam", 64),
-    ("geboortedatum", 10),
-    ("geslacht", 16),
-    ("jaargroep", 2),
-    ("groepen", 0),
-    ("gebruikersnaam", 64),
-    ("emailadres", 256),
-)
-_STAFF_ORDER = (
-    ("achternaam", 200),
-    ("voorvoegsel", 10),
-    ("voorletters-1", 6),
-    ("roepnaam", 64),
-    ("gebruikersnaam", 64),
-    ("emailadres", 256),
-    ("rol", 64),
-    ("groepen", 0),
-)
-_FAMILY_NAME_BRANCH = frozenset({"voorvoegsel", "voornamen", "voorletters-1"})
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -122,15 +58,6 @@ class Answer:
     attribute_ids: frozenset[str]
 
 
-def rendered_attributes(attribute_ids: Iterable[str], profile: str | None) -> frozenset[str]:
-    """The released attribute ids this profile actually puts into an answer."""
-    allowed = {f"student.{_ELEMENT_ATTRIBUTE[e]}" for e in _STUDENT_ELEMENTS[profile]}
-    allowed |= {f"staff.{_ELEMENT_ATTRIBUTE[e]}" for e in _STAFF_ELEMENTS[profile]}
-    allowed |= {f"group.{name}" for name in _GROUP_ELEMENTS[profile]}
-    allowed |= {"student.eckid", "student.source_key", "staff.eckid", "staff.source_key"}
-    return frozenset(a for a in attribute_ids if a in allowed)
-
-
 def render_answer(
     release: Release,
     school: ReleasedSchool,
@@ -141,21 +68,20 @@ def render_answer(
     school_year: str | None = None,
 ) -> Answer:
     """The SOAP envelope answering one ``leerlinggegevens_verzoek`` for one school."""
-    if profile not in _STUDENT_ELEMENTS:
+    if profile not in STUDENT_ELEMENTS:
         raise ValueError(f"unknown UWLR profile {profile!r}")
-    renderer = _Renderer(release, school, profile, with_eckid=xsd_version != "2.1")
+    renderer = Renderer(release, school, profile, with_eckid=xsd_version != "2.1")
     students = renderer.people(release.students, "student.")
-    if not students or (school_year is not None and school_year != school.school_year):
-        return _answer(_empty("geengegevens"), "geengegevens", frozenset(), frozenset())
+    exception = renderer.exception(students, school_year, last_received)
+    if exception is not None:
+        return exception
     staff = renderer.people(release.staff, "staff.")
-    if last_received is not None and renderer.unchanged_since(as_utc(last_received)):
-        return _answer(_empty("geenwijzigingen"), "geenwijzigingen", frozenset(), frozenset())
     antwoord = renderer.antwoord(students, staff)
     shown = frozenset(p.person_id for p in (*students, *staff))
     attributes = rendered_attributes(release.attribute_ids, profile)
     if not renderer.with_eckid:  # 2.1 has no @eckid
         attributes -= {"student.eckid", "staff.eckid"}
-    return _answer(antwoord, "leerlinggegevens", shown, attributes)
+    return answer(antwoord, "leerlinggegevens", shown, attributes)
 
 
 # The answer is written as text, not built as a tree: four times faster for a whole school, and
@@ -163,33 +89,34 @@ def render_answer(
 _ENVELOPE_START = (
     "<?xml version='1.0' encoding='utf-8'?>\n"
     f'<{ENVELOPE_PREFIX}:Envelope xmlns:{ENVELOPE_PREFIX}="{SOAP_NS}"><{ENVELOPE_PREFIX}:Body>'
-    f'<leerlinggegevens_antwoord xmlns="{LG_NS}">'
 )
-_ENVELOPE_END = (
-    f"</leerlinggegevens_antwoord></{ENVELOPE_PREFIX}:Body></{ENVELOPE_PREFIX}:Envelope>"
-)
+_ENVELOPE_END = f"</{ENVELOPE_PREFIX}:Body></{ENVELOPE_PREFIX}:Envelope>"
+ANTWOORD = "leerlinggegevens_antwoord"
 
 
 def _empty(outcome: str) -> list[str]:
     return [f"<{outcome}/>"]
 
 
-def _answer(
+def answer(
     antwoord: list[str],
     outcome: str,
     person_ids: frozenset[uuid.UUID],
     attribute_ids: frozenset[str],
+    *,
+    root: str = ANTWOORD,
 ) -> Answer:
-    data = "".join([_ENVELOPE_START, *antwoord, _ENVELOPE_END]).encode("utf-8")
-    return Answer(data, outcome, person_ids, attribute_ids)
+    """The envelope around one answer element (``root``) in the default namespace."""
+    parts = [_ENVELOPE_START, f'<{root} xmlns="{LG_NS}">', *antwoord, f"</{root}>", _ENVELOPE_END]
+    return Answer("".join(parts).encode("utf-8"), outcome, person_ids, attribute_ids)
 
 
 def _text(value: AttributeValue, limit: int) -> str | None:
     """The value as schema text: trimmed, without characters XML cannot carry, at most ``limit``."""
     if type(value) is str:  # the common case first
         text = value.strip()
-        if _NOT_XML.search(text):
-            text = _NOT_XML.sub("", text).strip()
+        if NOT_XML.search(text):
+            text = NOT_XML.sub("", text).strip()
         return text[:limit] if text else None
     if value is None or isinstance(value, bool):
         return None
@@ -207,7 +134,7 @@ def _attribute(name: str, text: str) -> str:
     return f" {name}={quoteattr(text)}"
 
 
-class _Renderer:
+class Renderer:
     """Writes one answer; keeps the groups it rendered so every reference resolves."""
 
     def __init__(
@@ -229,7 +156,7 @@ class _Renderer:
     def _renderable(self, group: ReleasedGroup) -> bool:
         if not _text(group.attributes.get("group.name"), 64):
             return False
-        if group.kind == _CLASS_GROUP:
+        if group.kind == CLASS_GROUP:
             year = _text(group.attributes.get("group.year_group"), 2)
             return year in JAARGROEPEN
         return True
@@ -246,6 +173,24 @@ class _Renderer:
             )
         ]
 
+    def exception(
+        self,
+        students: list[ReleasedPerson],
+        school_year: str | None,
+        last_received: datetime | None,
+        *,
+        root: str = ANTWOORD,
+    ) -> Answer | None:
+        """``geengegevens`` (nobody, or another year) or ``geenwijzigingen``, else None."""
+        if not students or (school_year is not None and school_year != self.school.school_year):
+            return answer(
+                _empty("geengegevens"), "geengegevens", frozenset(), frozenset(), root=root
+            )
+        if last_received is not None and self.unchanged_since(as_utc(last_received)):
+            empty = _empty("geenwijzigingen")
+            return answer(empty, "geenwijzigingen", frozenset(), frozenset(), root=root)
+        return None
+
     def unchanged_since(self, moment: datetime) -> bool:
         stamps: list[datetime | None] = [g.updated_at for g in self.groups.values()]
         stamps += [p.updated_at for p in self.release.people]
@@ -255,28 +200,53 @@ class _Renderer:
 
     def antwoord(self, students: list[ReleasedPerson], staff: list[ReleasedPerson]) -> list[str]:
         out = ["<leerlinggegevens>"]
-        self._school(out)
+        self.school_block(out)
+        self.groups_block(out)
+        self.students_block(out, students)
+        self.staff_block(out, staff)
+        out.append("</leerlinggegevens>")
+        return out
+
+    def groups_block(self, out: list[str]) -> None:
         if self.groups:
             out.append("<groepen>")
-            ordered = sorted(self.groups.values(), key=lambda g: g.kind != _CLASS_GROUP)
+            ordered = sorted(self.groups.values(), key=lambda g: g.kind != CLASS_GROUP)
             for group in ordered:
                 self._group(out, group)
             out.append("</groepen>")
+
+    def students_block(self, out: list[str], students: list[ReleasedPerson]) -> None:
         out.append("<leerlingen>")
         plan = self._plan("student.")
         for student in students:
             self._person(out, "leerling", student, "student.", plan)
         out.append("</leerlingen>")
+
+    def staff_block(self, out: list[str], staff: list[ReleasedPerson]) -> None:
         if staff:
             out.append("<leerkrachten>")
             plan = self._plan("staff.")
             for member in staff:
                 self._person(out, "leerkracht", member, "staff.", plan)
             out.append("</leerkrachten>")
-        out.append("</leerlinggegevens>")
-        return out
 
-    def _school(self, out: list[str]) -> None:
+    def class_groups_of(self, person: ReleasedPerson) -> list[str]:
+        """The stamgroepen (by pseudonym) among the rendered groups; a student is sent with
+        the first only."""
+        return [
+            p
+            for p in person.group_pseudonyms
+            if p in self.groups and self.groups[p].kind == CLASS_GROUP
+        ]
+
+    def composites_of(self, person: ReleasedPerson) -> list[str]:
+        return [
+            p
+            for p in person.group_pseudonyms
+            if p in self.groups and self.groups[p].kind != CLASS_GROUP
+        ]
+
+    def school_block(self, out: list[str]) -> None:
         at = as_utc(self.release.at).replace(microsecond=0)
         out.append("<school>")
         out.append(_element("schooljaar", self.school.school_year))
@@ -288,8 +258,8 @@ class _Renderer:
         out.append("</school>")
 
     def _group(self, out: list[str], group: ReleasedGroup) -> None:
-        allowed = _GROUP_ELEMENTS[self.profile]
-        tag = "groep" if group.kind == _CLASS_GROUP else "samengestelde_groep"
+        allowed = GROUP_ELEMENTS[self.profile]
+        tag = "groep" if group.kind == CLASS_GROUP else "samengestelde_groep"
         out.append(f"<{tag}{_attribute('key', group.pseudonym)}>")
         out.append(_element("naam", _text(group.attributes.get("group.name"), 64)))
         if tag == "groep":
@@ -301,10 +271,10 @@ class _Renderer:
 
     def _plan(self, prefix: str) -> list[tuple[str, str, int]]:
         """(element, attribute id, length limit) in schema order for a kind and profile."""
-        order = _STUDENT_ORDER if prefix == "student." else _STAFF_ORDER
-        allowed = (_STUDENT_ELEMENTS if prefix == "student." else _STAFF_ELEMENTS)[self.profile]
+        order = STUDENT_ORDER if prefix == "student." else STAFF_ORDER
+        allowed = (STUDENT_ELEMENTS if prefix == "student." else STAFF_ELEMENTS)[self.profile]
         return [
-            (element, prefix + _ELEMENT_ATTRIBUTE[element], limit)
+            (element, prefix + ELEMENT_ATTRIBUTE[element], limit)
             for element, limit in order
             if element in allowed
         ]
@@ -335,7 +305,7 @@ class _Renderer:
                 continue
             if name == "achternaam":
                 has_family_name = True
-            elif name in _FAMILY_NAME_BRANCH and not has_family_name:
+            elif name in FAMILY_NAME_BRANCH and not has_family_name:
                 continue  # voorvoegsel, voornamen, voorletters only beside achternaam
             elif name == "rol":
                 out.append(_role(text))
@@ -345,8 +315,8 @@ class _Renderer:
 
     def _student_groups(self, out: list[str], person: ReleasedPerson) -> None:
         mine = [self.groups[p] for p in person.group_pseudonyms if p in self.groups]
-        class_groups = [g for g in mine if g.kind == _CLASS_GROUP]
-        composites = [g for g in mine if g.kind != _CLASS_GROUP]
+        class_groups = [g for g in mine if g.kind == CLASS_GROUP]
+        composites = [g for g in mine if g.kind != CLASS_GROUP]
         if class_groups:
             out.append(f"<groep{_attribute('key', class_groups[0].pseudonym)}/>")
         if composites:
@@ -362,7 +332,7 @@ class _Renderer:
         out.append("<groepen>")
         with_roles = "staff.role" in self.release.attribute_ids
         for group in mine:
-            tag = "groep" if group.kind == _CLASS_GROUP else "samengestelde_groep"
+            tag = "groep" if group.kind == CLASS_GROUP else "samengestelde_groep"
             role = _text(person.group_roles.get(group.pseudonym), 64) if with_roles else None
             out.append(f"<{tag}{_attribute('key', group.pseudonym)}>{_role(role)}</{tag}>")
         out.append("</groepen>")
@@ -371,7 +341,7 @@ class _Renderer:
 def _coded(element: str, text: str) -> str | None:
     """Coded elements: ``geslacht`` as its ISO 5218 digit, ``jaargroep`` only if a known code."""
     if element == "geslacht":
-        return _SEX.get(text.lower())
+        return SEX.get(text.lower())
     if element == "jaargroep":
         return text if text in JAARGROEPEN else None
     return text

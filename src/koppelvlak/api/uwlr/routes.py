@@ -15,12 +15,14 @@ from starlette.responses import Response
 from koppelvlak.api.uwlr import endpoint
 from koppelvlak.api.uwlr.envelope import parse_request
 from koppelvlak.api.uwlr.faults import CONTENT_TYPE, FaultCode, UwlrFault, fault_envelope, fault_for
+from koppelvlak.api.uwlr.guard import KeyGuard
 from koppelvlak.api.uwlr.schemas import (
     LEERLINGGEGEVENS_WSDL,
     LEERRESULTATEN_WSDL,
     locate,
     wsdl_text,
 )
+from koppelvlak.audit import service as audit
 from koppelvlak.kit.clock import utcnow
 from koppelvlak.runtime import Runtime
 
@@ -35,6 +37,8 @@ router = APIRouter(tags=["UWLR"])
 
 
 def mount_uwlr(app: FastAPI) -> None:
+    runtime: Runtime = app.state.runtime
+    app.state.uwlr_guard = KeyGuard.from_settings(runtime.settings)
     app.include_router(router)
 
 
@@ -55,7 +59,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _handle(runtime: Runtime, data: bytes) -> bytes:
+def _handle(runtime: Runtime, guard: KeyGuard, client_address: str, data: bytes) -> bytes:
     files = locate(runtime.settings.uwlr_dir)
     request = parse_request(data, max_bytes=runtime.settings.max_request_bytes)
     context = endpoint.Context(
@@ -63,17 +67,26 @@ def _handle(runtime: Runtime, data: bytes) -> bytes:
         pseudonym_key=runtime.secrets.pseudonym_key,
         digital_consent_age=runtime.settings.digital_consent_age,
         at=utcnow(),
+        guard=guard,
+        client_address=client_address,
     )
-    with runtime.unit_of_work() as session:
-        answer = endpoint.dispatch(session, request, context)
-    return answer  # committed: the ledger entry exists before a byte is sent
+    # Reading and writing apart (ADR 0004): the answer is built in a unit that only reads, and
+    # its ledger entry is appended in a short one that takes the write lock up front.
+    with runtime.unit_of_work(write=endpoint.writes(request)) as session:
+        outcome = endpoint.dispatch(session, request, context)
+    if outcome.disclosure is not None:
+        with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
+            audit.record(session, outcome.disclosure)
+    return outcome.envelope  # committed: the ledger entry exists before a byte is sent
 
 
 async def _soap(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
         data = await _read_capped(request, runtime.settings.max_request_bytes)
-        answer = await run_in_threadpool(_handle, runtime, data)
+        address = request.client.host if request.client else "unknown"
+        guard: KeyGuard = request.app.state.uwlr_guard
+        answer = await run_in_threadpool(_handle, runtime, guard, address, data)
     except Exception as error:
         fault = fault_for(error)
         log.info("UWLR fault %s: %s", fault.code.value, fault.detail)
@@ -92,7 +105,8 @@ async def leerresultaten(request: Request) -> Response:
 
 
 def _public_base(request: Request, runtime: Runtime) -> str:
-    return (runtime.settings.base_url or str(request.base_url)).rstrip("/")
+    """The configured public URL: the WSDL's address never comes from the ``Host`` header."""
+    return runtime.settings.public_url
 
 
 @router.get(LEERLINGGEGEVENS_PATH, summary="The UWLR Leerlinggegevens WSDL (?wsdl)")
@@ -119,7 +133,11 @@ async def wsdl(request: Request) -> Response:
 @router.get(SCHEMAS_PATH + "/{name}", summary="An official UWLR schema the WSDL imports")
 async def schema(name: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    path = locate(runtime.settings.uwlr_dir).schema_file(name)
+    files = locate(runtime.settings.uwlr_dir)
+    try:
+        path = files.schema_file(name)
+    except OSError:  # e.g. a name longer than the file system allows: no such schema either
+        path = None
     if path is None:
         return Response("no such schema\n", status_code=404, media_type="text/plain")
     return Response(path.read_bytes(), media_type=CONTENT_TYPE)

@@ -1,10 +1,10 @@
 """Where the official UWLR files come from, and the schemas compiled from them (offline, once).
 
-The Edustandaard WSDL and XSD files are not copied into the package: they carry no reuse
-licence (see ``shared/uwlr/SOURCE.txt``), so the operator points ``KOPPELVLAK_UWLR_DIR`` at a
-folder holding ``v2p2/wsdl`` and ``v2p2/Schemas``. Without that setting a development checkout
-finds ``shared/uwlr`` in one of its parent folders. The files are read as they are: the WSDL
-is rewritten at request time (our address, our schema URLs), never on disk.
+The Edustandaard WSDL and XSD files ship unchanged inside the package (``official/v2p2``, with
+their source and attribution in ``official/SOURCE.txt``), so an installation serves UWLR with
+nothing beside it (ADR 0060). ``KOPPELVLAK_UWLR_DIR`` overrides them, e.g. with a 2.3 set in the
+same ``wsdl/`` + ``Schemas/`` layout. The files are read as they are: the WSDL is rewritten at
+request time (our address, our schema URLs), never on disk.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ PROFILE_XSD = {
     "smalle_set": "profiel_smalle_set/Profiel_Smalle_set_UWLR_Leerlinggegevens_v2p2.xsd",
     "lvs_set": "profiel_lvs_set/Profiel_LVS_set_UWLR_Leerlinggegevens_v2p2.xsd",
 }
+BUNDLED = Path(__file__).resolve().parent / "official" / "v2p2"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.]+\.xsd$")
 
 
 class UwlrFilesMissing(KoppelvlakError):
     status = 503
-    title = "UWLR schemas not configured"
+    title = "UWLR files missing or unusable"
 
 
 class _NoNetwork(etree.Resolver):
@@ -85,25 +86,44 @@ def _compile(path: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(path, _schema_parser()))
 
 
-def _candidates(configured: Path | None) -> list[Path]:
-    if configured is not None:
-        return [configured]
-    found: list[Path] = []
-    for start in (Path.cwd(), Path(__file__).resolve()):
-        found.extend(parent / "shared" / "uwlr" for parent in (start, *start.parents))
-    return found
-
-
 def locate(configured: Path | None) -> UwlrFiles:
-    """The official files from the setting, else from a ``shared/uwlr`` above us (development)."""
-    for candidate in _candidates(configured):
-        root = candidate / "v2p2" if (candidate / "v2p2").is_dir() else candidate
-        if (root / "Schemas" / LEERLINGGEGEVENS_XSD).is_file() and (root / "wsdl").is_dir():
-            return UwlrFiles(root)
-    where = str(configured) if configured else "no shared/uwlr folder found"
+    """The files the setting names (its ``v2p2`` folder or itself), else the bundled copy.
+
+    A configured folder that lacks the files is an error, never a silent fall-back to the bundled
+    set: an operator who asked for other files must not be served these without knowing.
+    """
+    candidate = BUNDLED if configured is None else configured
+    root = candidate / "v2p2" if (candidate / "v2p2").is_dir() else candidate
+    if (root / "Schemas" / LEERLINGGEGEVENS_XSD).is_file() and (root / "wsdl").is_dir():
+        return UwlrFiles(root)
+    if configured is None:
+        raise UwlrFilesMissing(
+            f"the official UWLR 2.2 files are missing from the package ({root}); reinstall it"
+        )
     raise UwlrFilesMissing(
-        f"the official UWLR 2.2 files are missing ({where}); set KOPPELVLAK_UWLR_DIR"
+        f"the official UWLR 2.2 files are missing (KOPPELVLAK_UWLR_DIR={configured}): "
+        "it needs wsdl/ and Schemas/ (or v2p2/ holding them); unset it to use the bundled files"
     )
+
+
+def verify(configured: Path | None) -> UwlrFiles:
+    """The files, with both message schemas compiled and both WSDLs parsed, or what is wrong.
+
+    ``/readyz`` asks this, so a load balancer never sends clients to a process whose UWLR
+    endpoints could only answer faults. Compiled schemas are cached: asking again is cheap.
+    """
+    files = locate(configured)
+    for name in (LEERLINGGEGEVENS_XSD, LEERRESULTATEN_XSD):
+        try:
+            files.schema(name)
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as error:
+            raise UwlrFilesMissing(f"the UWLR schema {name} does not compile: {error}") from error
+    for name in (LEERLINGGEGEVENS_WSDL, LEERRESULTATEN_WSDL):
+        try:
+            etree.parse(str(files.wsdl / name), _schema_parser())
+        except (etree.XMLSyntaxError, OSError) as error:
+            raise UwlrFilesMissing(f"the UWLR WSDL {name} cannot be read: {error}") from error
+    return files
 
 
 def wsdl_text(files: UwlrFiles, name: str, *, address: str, schema_base: str) -> bytes:

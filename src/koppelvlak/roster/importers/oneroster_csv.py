@@ -6,6 +6,7 @@ the header of every file (exactly the 1.2 columns in the 1.2 order, optionally f
 export in one go. Then the rows, failing at the first bad value with its file and line. Zips are
 read defensively: no member outside the package folder, limits on members, sizes and compression
 ratios (zip bombs), CSV fields of at most 1 MB. Text is data: a formula stays a string.
+``oneroster_map.parse_oneroster`` is the entry point; this module knows nothing of the mapping.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import IO
 
 from koppelvlak.roster.importers.errors import ImportFailed, at
@@ -32,9 +32,11 @@ from koppelvlak.roster.importers.oneroster_spec import (
     RACE,
     STATUS,
 )
-from koppelvlak.roster.importers.snapshot import Snapshot, Warnings
+from koppelvlak.roster.importers.snapshot import Warnings
 from koppelvlak.roster.importers.values import parse_date
 
+# C0 and C1 control characters and DEL, except tab, CR and LF (which quoted CSV fields may hold).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -237,6 +239,8 @@ class Reader:
                         f"{len(values)} fields; expected {len(header)}", location=where
                     )
                 row = dict(zip(header, values, strict=True))
+                if _CONTROL.search("".join(values)):
+                    _refuse_control(row, where)
                 self._check(logical, row, where, delta=delta, seen=seen, checks=checks)
                 self.done += 1
                 if self.progress is not None and self.done % 10_000 == 0:
@@ -305,17 +309,13 @@ class Reader:
                 )
 
 
-def parse_oneroster(
-    path: Path, *, today: date, progress: Callable[[int], None] | None = None
-) -> Snapshot:
-    """Read a OneRoster 1.2 CSV package into a snapshot, or raise ImportFailed."""
-    from koppelvlak.roster.importers.oneroster_map import build_snapshot
-
-    previous = csv.field_size_limit(MAX_FIELD)
-    try:
-        package = Package(path)
-        reader = Reader(package, today, progress=progress)
-        reader.check_shape()
-        return build_snapshot(reader, source=path.name)
-    finally:
-        csv.field_size_limit(previous)
+def _refuse_control(row: dict[str, str], where: str) -> None:
+    """Name the first field holding a control character (a NUL byte would be stored as is)."""
+    for column, value in row.items():
+        found = _CONTROL.search(value)
+        if found is not None:
+            raise ImportFailed(
+                f"the field holds the control character U+{ord(found.group()):04X}; expected "
+                "text without control characters (tab, CR and LF aside)",
+                location=f"{where}, {column}",
+            )

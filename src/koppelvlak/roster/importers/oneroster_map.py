@@ -4,19 +4,24 @@ Users become students, staff or guardians through their roles at a school; class
 (homeroom → class group, scheduled → teaching group) and enrollments memberships. Dutch fields
 OneRoster has no column for travel in ``metadata.nl.*`` columns (name prefix in ``middleName``);
 a package without them leaves those fields as they are. Race, ethnicity and place of birth are
-read past and never stored (data minimisation).
+read past and never stored (data minimisation). A reference the package does not carry (a delta
+whose manifest marks ``orgs`` absent) resolves against what the roster stores
+(``oneroster_build``); this module is the importer's entry point, ``parse_oneroster``.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
-from collections.abc import Container
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from koppelvlak.roster.importers.errors import ImportFailed
+from koppelvlak.roster.importers.oneroster_build import Build, SchoolDraft, stored_places
 from koppelvlak.roster.importers.oneroster_csv import Reader
+from koppelvlak.roster.importers.oneroster_package import MAX_FIELD, Package
 from koppelvlak.roster.importers.oneroster_people import (
     STAFF_METADATA,
     STUDENT_METADATA,
@@ -25,19 +30,17 @@ from koppelvlak.roster.importers.oneroster_people import (
     student_record,
 )
 from koppelvlak.roster.importers.oneroster_spec import GUARDIAN_ROLES, NOT_STORED, STAFF_ROLES
+from koppelvlak.roster.importers.oneroster_stored import Lookup, nothing_stored
 from koppelvlak.roster.importers.snapshot import (
     GroupRecord,
     GuardianLink,
-    GuardianRecord,
     Mode,
     Part,
     SchoolSnapshot,
     SchoolYearRecord,
     Snapshot,
     StaffLink,
-    StaffRecord,
     StudentLink,
-    StudentRecord,
 )
 from koppelvlak.roster.importers.values import check_length, parse_date, sector_of
 
@@ -47,65 +50,29 @@ _SEX = {"male": "male", "female": "female", "unspecified": "unspecified", "other
 _KINDS = {"class_group", "teaching_group", "composite_group"}
 
 
-@dataclass
-class _School:
-    key: str
-    brin: str
-    location: str
-    name: str
-    sector: str | None
-    groups: list[GroupRecord] = field(default_factory=list)
-    years: list[str] = field(default_factory=list)
-    school_year: SchoolYearRecord | None = None
-    students: dict[str, StudentRecord] = field(default_factory=dict)
-    staff: dict[str, StaffRecord] = field(default_factory=dict)
-    removed_people: set[str] = field(default_factory=set)
-    student_links: list[StudentLink] = field(default_factory=list)
-    staff_links: list[StaffLink] = field(default_factory=list)
-    removed_links: set[str] = field(default_factory=set)
-    removed_groups: set[str] = field(default_factory=set)
+def parse_oneroster(
+    path: Path,
+    *,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+    stored: Lookup = nothing_stored,
+) -> Snapshot:
+    """Read a OneRoster 1.2 CSV package into a snapshot, or raise ImportFailed.
+
+    ``stored`` reads what the roster holds; it is called at most once, and only when the
+    package refers to a school, class or user it does not carry.
+    """
+    previous = csv.field_size_limit(MAX_FIELD)
+    try:
+        reader = Reader(Package(path), today, progress=progress)
+        reader.check_shape()
+        return build_snapshot(reader, source=path.name, stored=stored)
+    finally:
+        csv.field_size_limit(previous)
 
 
-@dataclass
-class _Build:
-    reader: Reader
-    schools: dict[str, _School] = field(default_factory=dict)
-    orgs: set[str] = field(default_factory=set)
-    districts: list[str] = field(default_factory=list)
-    sessions: dict[str, dict[str, str]] = field(default_factory=dict)
-    courses: set[str] = field(default_factory=set)
-    classes: dict[str, str] = field(default_factory=dict)  # class → school
-    users: dict[str, dict[str, str]] = field(default_factory=dict)
-    user_at: dict[str, str] = field(default_factory=dict)
-    deleted_users: set[str] = field(default_factory=set)
-    demographics: dict[str, tuple[date | None, str | None]] = field(default_factory=dict)
-    guardians: dict[str, GuardianRecord] = field(default_factory=dict)
-    guardian_schools: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    roles: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
-
-    def warn(self, what: str, where: str) -> None:
-        self.reader.warnings.add(what, where)
-
-    def known(
-        self,
-        kind: str,
-        key: str,
-        pool: Container[str],
-        *,
-        where: str,
-        column: str,
-        logical: str,
-    ) -> None:
-        if key and key not in pool and self.reader.modes.get(logical) == "bulk":
-            raise ImportFailed(
-                f"{column} {key!r} is not a {kind} in {logical}.csv; expected a "
-                "sourcedId listed there",
-                location=where,
-            )
-
-
-def build_snapshot(reader: Reader, *, source: str) -> Snapshot:
-    build = _Build(reader)
+def build_snapshot(reader: Reader, *, source: str, stored: Lookup = nothing_stored) -> Snapshot:
+    build = Build(reader, stored)
     _orgs(build)
     _sessions(build)
     _classes(build)
@@ -126,7 +93,7 @@ def build_snapshot(reader: Reader, *, source: str) -> Snapshot:
     return Snapshot("oneroster", source, schools, reader.warnings.render(), guardians, board)
 
 
-def _orgs(build: _Build) -> None:
+def _orgs(build: Build) -> None:
     rows = list(build.reader.rows("orgs"))
     build.orgs = {row["sourcedId"] for _, row in rows}
     for where, row in rows:
@@ -157,7 +124,7 @@ def _orgs(build: _Build) -> None:
                     f"metadata.nl.sector {sector!r} is unknown; expected PO, VO or MBO",
                     location=where,
                 )
-            build.schools[row["sourcedId"]] = _School(
+            build.schools[row["sourcedId"]] = SchoolDraft(
                 row["sourcedId"],
                 match.group(1),
                 match.group(2) or "00",
@@ -175,7 +142,7 @@ def _orgs(build: _Build) -> None:
         )
 
 
-def _sessions(build: _Build) -> None:
+def _sessions(build: Build) -> None:
     rows = list(build.reader.rows("academicSessions"))
     build.sessions = {row["sourcedId"]: row for _, row in rows}
     for where, row in rows:
@@ -190,7 +157,7 @@ def _sessions(build: _Build) -> None:
     build.courses = {row["sourcedId"] for _, row in build.reader.rows("courses")}
 
 
-def _year_of(build: _Build, session_id: str) -> SchoolYearRecord | None:
+def _year_of(build: Build, session_id: str) -> SchoolYearRecord | None:
     seen: set[str] = set()
     row = build.sessions.get(session_id)
     while row is not None and row["type"] != "schoolYear" and row["sourcedId"] not in seen:
@@ -212,14 +179,12 @@ def _year_of(build: _Build, session_id: str) -> SchoolYearRecord | None:
     return SchoolYearRecord(f"{end - 1}-{end}", starts, ends)
 
 
-def _classes(build: _Build) -> None:
+def _classes(build: Build) -> None:
     for where, row in build.reader.rows("classes"):
-        school = build.schools.get(row["schoolSourcedId"])
+        school = build.school(row["schoolSourcedId"])
         if school is None:
             raise ImportFailed(
-                f"schoolSourcedId {row['schoolSourcedId']!r} is not a school in "
-                "orgs.csv; expected a school org",
-                location=where,
+                build.unknown_school("schoolSourcedId", row["schoolSourcedId"]), location=where
             )
         build.known(
             "course",
@@ -270,7 +235,7 @@ def _classes(build: _Build) -> None:
             school.school_year = _year_of(build, terms[0])
 
 
-def _users(build: _Build) -> None:
+def _users(build: Build) -> None:
     for where, row in build.reader.rows("users"):
         build.users[row["sourcedId"]] = row
         build.user_at[row["sourcedId"]] = where
@@ -296,12 +261,12 @@ def _users(build: _Build) -> None:
         build.demographics[row["sourcedId"]] = (birth, _SEX.get(row["sex"]) if row["sex"] else None)
 
 
-def _roles(build: _Build) -> None:
+def _roles(build: Build) -> None:
     for where, row in build.reader.rows("roles"):
         user, org, role = row["userSourcedId"], row["orgSourcedId"], row["role"]
         build.known("user", user, build.users, where=where, column="userSourcedId", logical="users")
         build.known("org", org, build.orgs, where=where, column="orgSourcedId", logical="orgs")
-        school = build.schools.get(org)
+        school = build.school(org)
         if school is None:
             build.warn("a role at an org that is not a school is ignored", where)
             continue
@@ -325,21 +290,25 @@ def _roles(build: _Build) -> None:
         elif role in GUARDIAN_ROLES:
             build.guardians[user] = guardian_record(user, data, build.user_at[user], build.warn)
             build.guardian_schools[user].add(org)
+    if build.reader.modes.get("roles") != "bulk":
+        stored_places(build)
 
 
-def _enrollments(build: _Build) -> None:
+def _enrollments(build: Build) -> None:
     for where, row in build.reader.rows("enrollments"):
         klass, user = row["classSourcedId"], row["userSourcedId"]
         build.known(
             "class", klass, build.classes, where=where, column="classSourcedId", logical="classes"
         )
         build.known("user", user, build.users, where=where, column="userSourcedId", logical="users")
-        school_key = build.classes.get(klass) or row["schoolSourcedId"]
-        school = build.schools.get(school_key)
+        school_key = build.classes.get(klass)
+        if school_key is None and build.reader.modes.get("classes") != "bulk":
+            school_key = build.stored.groups.get(klass)
+        school = build.school(school_key or row["schoolSourcedId"])
         if school is None:
             raise ImportFailed(
-                f"the class {klass!r} belongs to no school in this package; "
-                "expected its school in orgs.csv",
+                f"the class {klass!r} belongs to no school in this package nor to a stored "
+                "school; expected its school in orgs.csv or imported before",
                 location=where,
             )
         link = f"{user}\x00{klass}"
@@ -352,7 +321,7 @@ def _enrollments(build: _Build) -> None:
             school.staff_links.append(StaffLink(user, klass, role))
 
 
-def _school_snapshot(build: _Build, school: _School, modes: dict[str, Mode]) -> SchoolSnapshot:
+def _school_snapshot(build: Build, school: SchoolDraft, modes: dict[str, Mode]) -> SchoolSnapshot:
     for user in school.students:
         if user in school.staff:
             raise ImportFailed(
@@ -396,7 +365,7 @@ def _school_snapshot(build: _Build, school: _School, modes: dict[str, Mode]) -> 
     )
 
 
-def _absent(build: _Build) -> frozenset[str]:
+def _absent(build: Build) -> frozenset[str]:
     """Fields this package says nothing about: the roster keeps what it has for them."""
     absent = set()
     if not build.reader.has("demographics"):

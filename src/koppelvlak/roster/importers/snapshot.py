@@ -131,6 +131,10 @@ class SchoolSnapshot:
     guardian_links: Part[GuardianLink] = field(default_factory=Part)
     # Record fields the source does not carry at all: existing values are kept, not cleared.
     absent_fields: frozenset[str] = frozenset()
+    # A digest of the source this school was read from (with the reader's version), or None.
+    # When a school's last sync applied the same digest and its rows have not moved since, the
+    # sync skips it (roster/sync_state.py); None means "always compare".
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,16 @@
 
 Memory stays flat for a 50,000-student file: lxml ``iterparse`` hands over one record at a time
 and each is cleared once read. Prefixes never matter (elements are matched by namespace URI and
-local name). Security first: the head is checked for a DOCTYPE and for UTF-16 without a byte-order
-mark before the parser sees a byte; the parser itself never loads a DTD, expands an entity or
-touches the network, and keeps libxml2's default limits.
+local name). Security first: the head is checked for UTF-16 without a byte-order mark, and the
+prolog is parsed up to the root element to refuse any DOCTYPE, whatever stands before it and in
+whatever encoding, before the real parse starts; the parser never loads a DTD, expands an
+entity or touches the network, and keeps libxml2's default limits.
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import IO
 from lxml import etree
 
 from koppelvlak.kit import safe_xml
+from koppelvlak.kit.gc_pause import collector_paused
 from koppelvlak.roster.importers.errors import ImportFailed, at
 from koppelvlak.roster.importers.snapshot import Snapshot
 from koppelvlak.roster.importers.uwlr_parser import UwlrParser
@@ -27,15 +30,18 @@ HEAD_BYTES = 64 * 1024
 
 
 class _Counting:
-    """A byte stream that reports how far the parser has read (for the progress bar)."""
+    """A byte stream that reports how far the parser has read (for the progress bar) and
+    digests what it read (the school's fingerprint, see ``SchoolSnapshot.fingerprint``)."""
 
     def __init__(self, stream: IO[bytes], progress: Callable[[int], None] | None) -> None:
         self.stream = stream
         self.progress = progress
         self.done = 0
+        self.digest = hashlib.blake2b(digest_size=24)
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.stream.read(size)
+        self.digest.update(chunk)
         self.done += len(chunk)
         if self.progress is not None:
             self.progress(self.done)
@@ -56,7 +62,7 @@ def parse_uwlr(
         raise ImportFailed(
             f"the file is {size} bytes; expected at most {MAX_BYTES}", location=source
         )
-    with stream:
+    with stream, collector_paused():
         return parse_uwlr_stream(stream, source, today=today, progress=progress)
 
 
@@ -66,8 +72,10 @@ def parse_uwlr_stream(
     head = stream.read(HEAD_BYTES)
     check_head(head, source)
     stream.seek(0)
+    refuse_dtd(stream, source)
     parser = UwlrParser(source, today)
-    events = safe_xml.iterparse(_Counting(stream, progress), events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
+    counting = _Counting(stream, progress)
+    events = safe_xml.iterparse(counting, events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
     try:
         depth = -1
         for event, element in events:
@@ -89,7 +97,7 @@ def parse_uwlr_stream(
         )
         line = fatal[-1].line if fatal else error.lineno
         raise ImportFailed(_syntax(message), location=at(source, line)) from None
-    return parser.finish()
+    return parser.finish(counting.digest.hexdigest())
 
 
 def check_head(head: bytes, source: str) -> None:
@@ -104,8 +112,11 @@ def check_head(head: bytes, source: str) -> None:
             "with a byte-order mark",
             location=at(source, 1),
         )
+
+
+def refuse_dtd(stream: IO[bytes], source: str) -> None:
     try:
-        safe_xml.refuse_doctype(head)
+        safe_xml.refuse_dtd_in_stream(stream)
     except safe_xml.UnsafeXml:
         raise ImportFailed(
             "a DOCTYPE or entity declaration is not allowed; expected plain UWLR XML without one",

@@ -26,7 +26,7 @@ from koppelvlak.roster.importers.snapshot import (
     StudentRecord,
     Warnings,
 )
-from koppelvlak.roster.importers.uwlr_reader import LG_NS, Reader, local, namespace, positions
+from koppelvlak.roster.importers.uwlr_reader import LG_NS, LG_PREFIX, Kind, Reader, local, namespace
 from koppelvlak.roster.importers.uwlr_records import Ref, read_group, read_student, read_teacher
 from koppelvlak.roster.importers.values import BRIN, LOCATION, school_year_bounds, sector_of
 
@@ -34,6 +34,9 @@ SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 UWLR1 = "http://www.edustandaard.nl/leerresultaten/1/"
 SUPPORTED_VERSIONS = ("2.2", "2.3")
+# Part of every fingerprint: bump it whenever the same bytes would be read differently (a field
+# newly stored, a check added), so a file synced by an older reader is compared in full again.
+READER_VERSION = "uwlr-reader-1"
 SCHOOL_ORDER = (
     "schooljaar",
     "peildatum",
@@ -48,6 +51,7 @@ SCHOOL_ORDER = (
     "toevoegingen",
 )
 SECTIONS = ("school", "vestigingen", "groepen", "leerlingen", "leerkrachten")
+SCHOOL = Kind(SCHOOL_ORDER, dict.fromkeys(SCHOOL_ORDER))
 RECORDS = {
     "vestigingen": ("vestiging",),
     "groepen": ("groep", "samengestelde_groep"),
@@ -79,6 +83,17 @@ class UwlrParser:
     student_links: list[StudentLink] = field(default_factory=list)
     staff_links: list[StaffLink] = field(default_factory=list)
     refs: list[Ref] = field(default_factory=list)
+    readers: dict[str, Reader] = field(default_factory=dict)  # per record path, for locations
+
+    def __post_init__(self) -> None:
+        dates: dict[str, date] = {}
+        self.context = Reader(self.source, self.warnings, self.today, dates=dates)
+        for section, names in RECORDS.items():
+            for name in names:
+                path = f"{section}/{name}"
+                self.readers[LG_PREFIX + name] = Reader(
+                    self.source, self.warnings, self.today, path=path, dates=dates
+                )
 
     def where(self, element: etree._Element) -> str:
         return at(self.source, element.sourceline, "/".join(self.stack))
@@ -86,16 +101,18 @@ class UwlrParser:
     def fail(self, element: etree._Element, detail: str) -> ImportFailed:
         return ImportFailed(detail, location=self.where(element))
 
-    def reader(self, path: str = "") -> Reader:
-        return Reader(self.source, self.warnings, self.today, path)
-
-    def duplicate(self, element: etree._Element, path: str, detail: str) -> ImportFailed:
-        return ImportFailed(detail, location=at(self.source, element.sourceline, path))
+    def duplicate(self, element: etree._Element, path: object, detail: str) -> ImportFailed:
+        return ImportFailed(detail, location=at(self.source, element.sourceline, str(path)))
 
     def start(self, element: etree._Element) -> None:
+        stack = self.stack
+        if len(stack) == self.record_depth:
+            # A record or a field of <school>: read whole at its end (named there).
+            stack.append("")
+            return
         name, ns = local(element.tag), namespace(element.tag)
-        self.stack.append(name)
-        depth = len(self.stack) - 1
+        stack.append(name)
+        depth = len(stack) - 1
         if depth == 0:
             if ns == SOAP12:
                 raise self.fail(element, "a SOAP 1.2 envelope; expected SOAP 1.1 (UWLR uses 1.1)")
@@ -166,8 +183,16 @@ class UwlrParser:
         self.seen_sections.append(name)
 
     def end(self, element: etree._Element) -> None:
-        depth = len(self.stack) - 1
-        name = self.stack[-1]
+        stack = self.stack
+        depth = len(stack) - 1
+        if depth == self.record_depth:
+            section = stack[-2]
+            stack.pop()
+            if section != "school" and self.kind == "leerlinggegevens":
+                self._record(section, element)
+                _forget(element)
+            return
+        name = stack[-1]
         try:
             if self.answer_depth is None:
                 if depth == 2 and name == "Fault" and namespace(element.tag) == SOAP11:
@@ -184,26 +209,22 @@ class UwlrParser:
                 return
             if depth == section_depth and name == "school":
                 self._school(element)
-            elif depth == section_depth + 1 and self.stack[-2] != "school":
-                self._record(self.stack[-2], name, element)
-            else:
-                return
-            element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
+                _forget(element)
         finally:
             self.stack.pop()
 
-    def _record(self, section: str, name: str, element: etree._Element) -> None:
-        if namespace(element.tag) != LG_NS or name not in RECORDS[section]:
+    def _record(self, section: str, element: etree._Element) -> None:
+        tag = element.tag
+        name = local(tag)
+        if namespace(tag) != LG_NS or name not in RECORDS[section]:
+            self.stack.append(name)
             raise self.fail(
                 element,
                 f"unexpected <{name}> in <{section}>; expected "
                 + " or ".join(f"<{n}>" for n in RECORDS[section]),
             )
-        reader = self.reader(f"{section}/{name}")
-        path = f"{section}/{name}[@key={element.get('key')!r}]"
+        reader = self.readers[tag]
+        path = _KeyedPath(section, name, element)
         if name == "vestiging":
             key = reader.key(element, "<vestiging>")
             if key in self.locations:
@@ -254,10 +275,9 @@ class UwlrParser:
             self.staff[teacher.key] = teacher
 
     def _school(self, element: etree._Element) -> None:
-        reader = self.reader().open(element, "school", positions(SCHOOL_ORDER))
+        reader = self.context.open(element, "school", SCHOOL)
         self.school_at = reader.here()
-        for name in SCHOOL_ORDER:
-            value = reader.text(name)
+        for name, value in zip(SCHOOL_ORDER, reader.texts(), strict=True):
             if value is not None:
                 self.school[name] = value
                 self.school[f"{name}@"] = reader.here(name)
@@ -269,7 +289,8 @@ class UwlrParser:
             )
         self.version = version
 
-    def finish(self) -> Snapshot:
+    def finish(self, digest: str | None = None) -> Snapshot:
+        """The snapshot; ``digest`` is the digest of the bytes read (the school's fingerprint)."""
         if self.kind is None:
             raise ImportFailed(
                 "the document holds no UWLR answer; expected <leerlinggegevens_antwoord>",
@@ -278,9 +299,11 @@ class UwlrParser:
         if self.kind != "leerlinggegevens":
             self.warnings.add(f"the LAS answered <{self.kind}/>: nothing to change", self.source)
             return Snapshot("uwlr", self.source, (), self.warnings.render())
-        return Snapshot("uwlr", self.source, (self._snapshot(),), self.warnings.render())
+        fingerprint = None if digest is None else f"{READER_VERSION}:{digest}"
+        school = self._snapshot(fingerprint)
+        return Snapshot("uwlr", self.source, (school,), self.warnings.render())
 
-    def _snapshot(self) -> SchoolSnapshot:
+    def _snapshot(self, fingerprint: str | None) -> SchoolSnapshot:
         if "school" not in self.seen_sections:
             raise ImportFailed(
                 "<leerlinggegevens> has no <school>; expected one", location=self.source
@@ -335,6 +358,7 @@ class UwlrParser:
             staff=Part(Mode.REPLACE, tuple(self.staff.values())),
             student_links=Part(Mode.REPLACE, tuple(self.student_links)),
             staff_links=Part(Mode.REPLACE, tuple(self.staff_links)),
+            fingerprint=fingerprint,
         )
 
     def _check_references(self) -> None:
@@ -355,3 +379,27 @@ class UwlrParser:
                     "<groepen>; expected the key of a listed group",
                     location=at(self.source, line, path),
                 )
+
+
+def _forget(element: etree._Element) -> None:
+    """Free the records before this one, so memory stays flat (one record is held at a time).
+
+    Deleting a whole earlier sibling frees its subtree in one go; clearing each record first
+    as well would free every node twice over (measured: 0.65 against 0.52 CPU-s for both bench
+    files' events).
+    """
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
+
+
+class _KeyedPath:
+    """A record's path with its key, as text only when an error needs it."""
+
+    __slots__ = ("element", "name", "section")
+
+    def __init__(self, section: str, name: str, element: etree._Element) -> None:
+        self.section, self.name, self.element = section, name, element
+
+    def __str__(self) -> str:
+        return f"{self.section}/{self.name}[@key={self.element.get('key')!r}]"

@@ -8,8 +8,6 @@ countries of birth, pupil weights and postcodes are read past and never stored (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from lxml import etree
 
 from koppelvlak.roster.importers.errors import ImportFailed
@@ -20,7 +18,7 @@ from koppelvlak.roster.importers.snapshot import (
     StudentLink,
     StudentRecord,
 )
-from koppelvlak.roster.importers.uwlr_reader import REPEATABLE, Reader, local, positions
+from koppelvlak.roster.importers.uwlr_reader import LG_PREFIX, REPEATABLE, Kind, Reader, local
 from koppelvlak.roster.importers.values import (
     SEX_CODES,
     STAFF_ROLES,
@@ -81,45 +79,54 @@ GROUP_ORDER = ("naam", "jaargroep", "omschrijving", "toevoegingen", "mutatiedatu
 NOT_STORED_SET = frozenset(NOT_STORED)
 SEX_CODE_SET = frozenset(SEX_CODES)
 
-STUDENT_POSITIONS = positions(STUDENT_ORDER)
-TEACHER_POSITIONS = positions(TEACHER_ORDER)
-GROUP_POSITIONS = positions(GROUP_ORDER)
+STUDENT = Kind(
+    STUDENT_ORDER,
+    {
+        **NAME_LIMITS,
+        "geboortedatum": None,
+        "geslacht": None,
+        "start_ondw_jgr3": None,
+        "jaargroep": None,
+        "gebruikersnaam": 64,
+        "emailadres": 256,
+        "fotourl": 256,
+        "instroomdatum": None,
+        "uitstroomdatum": None,
+    },
+)
+TEACHER = Kind(TEACHER_ORDER, {**NAME_LIMITS, "gebruikersnaam": 64, "emailadres": 256})
+GROUP = Kind(GROUP_ORDER, {"naam": 200, "jaargroep": None, "omschrijving": 256})
+# Positions in the student's slots, looked up once.
+_S = STUDENT.index
+(S_FAMILY, S_PREFIX, S_FIRST, S_INITIALS, S_GIVEN) = (_S[name] for name in NAME_ORDER)
+S_BIRTH, S_SEX, S_GROUP3 = _S["geboortedatum"], _S["geslacht"], _S["start_ondw_jgr3"]
+S_YEAR, S_GROUP, S_COMPOSITE = _S["jaargroep"], _S["groep"], _S["samengestelde_groepen"]
+S_LOCATION, S_USERNAME, S_EMAIL = _S["vestiging"], _S["gebruikersnaam"], _S["emailadres"]
+S_PHOTO, S_START, S_END = _S["fotourl"], _S["instroomdatum"], _S["uitstroomdatum"]
+S_EXTRA = _S["toevoegingen"]
+T_EMAIL, T_USERNAME = TEACHER.index["emailadres"], TEACHER.index["gebruikersnaam"]
+T_GROUPS = TEACHER.index["groepen"]
+S_NOT_STORED = slice(_S[NOT_STORED[0]], _S[NOT_STORED[-1]] + 1)
+COMPOSITE_TAG = LG_PREFIX + "samengestelde_groep"
 
 
-@dataclass
-class Names:
-    family_name: str | None
-    name_prefix: str | None
-    first_names: str | None
-    initials: str | None
-    given_name: str | None
-
-
-def read_names(reader: Reader, what: str) -> Names:
-    names = {name: reader.text(name, NAME_LIMITS[name]) for name in NAME_ORDER}
-    if names["achternaam"] is None and names["roepnaam"] is None:
+def _names(values: list[str | None], reader: Reader, what: str) -> None:
+    """Refuse a person with neither a family name nor a call name (names sit first in order)."""
+    if values[S_FAMILY] is None and values[S_GIVEN] is None:
         raise ImportFailed(
             f"{what} has neither <achternaam> nor <roepnaam>; expected at least one of them",
             location=reader.here(),
         )
-    return Names(
-        names["achternaam"],
-        names["voorvoegsel"],
-        names["voornamen"],
-        names["voorletters-1"],
-        names["roepnaam"],
-    )
 
 
 def read_group(reader: Reader, element: etree._Element, composite: bool) -> GroupRecord:
     tag = "samengestelde_groep" if composite else "groep"
     key = reader.key(element, f"<{tag}>")
-    r = reader.open(element, f"groepen/{tag}[@key={key!r}]", GROUP_POSITIONS)
-    name = r.text("naam", 200)
+    r = reader.open(element, f"groepen/{tag}[@key={key!r}]", GROUP)
+    name, year_group, description = r.texts()[:3]
     if name is None:
         reader.warnings.add(f"<{tag}> without <naam>: the key is used as name", r.here())
         name = key[:200]
-    year_group = r.text("jaargroep")
     if year_group is not None:
         check_code(year_group, YEAR_GROUPS, where=lambda: r.here("jaargroep"), what="jaargroep")
     elif not composite:
@@ -128,7 +135,7 @@ def read_group(reader: Reader, element: etree._Element, composite: bool) -> Grou
         key=key,
         kind="composite_group" if composite else "class_group",
         name=name,
-        description=r.text("omschrijving", 256),
+        description=description,
         year_group=year_group,
     )
 
@@ -143,72 +150,85 @@ def read_student(
     eckid = element.get("eckid") or None
     keyless = not element.get("key") and eckid is not None
     key = eckid if keyless and eckid else reader.key(element, "<leerling>")
-    r = reader.open(element, f"leerlingen/leerling[@key={key!r}]", STUDENT_POSITIONS)
-    if eckid is not None:
+    r = reader.open(element, f"leerlingen/leerling[@key={key!r}]", STUDENT)
+    if eckid is not None and len(eckid) > 256:
         check_length(eckid, 256, where=r.here, what="eckid")
-    names = read_names(r, "<leerling>")
-    sex = r.text("geslacht")
+    values = r.texts()
+    _names(values, r, "<leerling>")
+    sex = values[S_SEX]
     if sex is not None:
-        sex = SEX_CODES[
+        if sex not in SEX_CODE_SET:
             check_code(sex, SEX_CODE_SET, where=lambda: r.here("geslacht"), what="geslacht")
-        ]
-    year_group = r.text("jaargroep")
-    if year_group is not None:
+        sex = SEX_CODES[sex]
+    year_group = values[S_YEAR]
+    if year_group is not None and year_group not in YEAR_GROUPS:
         check_code(year_group, YEAR_GROUPS, where=lambda: r.here("jaargroep"), what="jaargroep")
-    if r.has("groep"):
-        node = r.children["groep"]
+    slots = r.slots
+    node = slots[S_GROUP]
+    if node is not None:
         group_key = r.key(node, "<groep> reference")
         links.append(StudentLink(key, group_key))
         refs.append(("groep", group_key, node.sourceline, f"{r.path}/groep"))
-    if r.has("samengestelde_groepen"):
-        seen: set[str] = set()
-        for node in r.children["samengestelde_groepen"]:
-            if not isinstance(node.tag, str) or local(node.tag) != "samengestelde_groep":
-                continue
-            group_key = r.key(node, "<samengestelde_groep> reference")
-            if group_key in seen:
-                reader.warnings.add("a composite group is referenced twice", r.where(node, r.path))
-                continue
-            seen.add(group_key)
-            links.append(StudentLink(key, group_key))
-            path = f"{r.path}/samengestelde_groepen/samengestelde_groep"
-            refs.append(("samengestelde_groep", group_key, node.sourceline, path))
+    node = slots[S_COMPOSITE]
+    if node is not None:
+        _composites(r, node, key, links, refs)
     location_key = None
-    if r.has("vestiging"):
-        location_key = r.key(r.children["vestiging"], "<vestiging> reference")
-        node = r.children["vestiging"]
+    node = slots[S_LOCATION]
+    if node is not None:
+        location_key = r.key(node, "<vestiging> reference")
         refs.append(("vestiging", location_key, node.sourceline, f"{r.path}/vestiging"))
-    for name in NOT_STORED if not NOT_STORED_SET.isdisjoint(r.children) else ():
-        if r.has(name):
-            reader.warnings.add(
-                f"<{name}> not stored (data minimisation: Koppelvlak keeps no national "
-                "identifiers, ethnicity, countries of birth, pupil weights or postcodes)",
-                r.here(name),
-            )
-    if r.has("toevoegingen"):
+    if slots[S_NOT_STORED].count(None) != len(NOT_STORED):
+        for name in NOT_STORED:
+            if r.has(name):
+                reader.warnings.add(
+                    f"<{name}> not stored (data minimisation: Koppelvlak keeps no national "
+                    "identifiers, ethnicity, countries of birth, pupil weights or postcodes)",
+                    r.here(name),
+                )
+    if slots[S_EXTRA] is not None:
         reader.warnings.add(
             "<toevoegingen> ignored (no concrete UWLR type)", r.here("toevoegingen")
         )
+    date_of = r.date
     record = StudentRecord(
-        key=key,
-        eckid=eckid,
-        family_name=names.family_name,
-        name_prefix=names.name_prefix,
-        given_name=names.given_name,
-        first_names=names.first_names,
-        initials=names.initials,
-        birth_date=r.date("geboortedatum", past=True),
-        sex=sex,
-        year_group=year_group,
-        email=r.text("emailadres", 256),
-        username=r.text("gebruikersnaam", 64),
-        group3_start_date=r.date("start_ondw_jgr3"),
-        enrolment_start=r.date("instroomdatum"),
-        enrolment_end=r.date("uitstroomdatum"),
-        location_key=location_key,
-        photo_url=r.text("fotourl", 256),
+        key,
+        eckid,
+        values[S_FAMILY],
+        values[S_PREFIX],
+        values[S_GIVEN],
+        values[S_FIRST],
+        values[S_INITIALS],
+        date_of(values[S_BIRTH], "geboortedatum", past=True),
+        sex,
+        year_group,
+        values[S_EMAIL],
+        values[S_USERNAME],
+        date_of(values[S_GROUP3], "start_ondw_jgr3"),
+        date_of(values[S_START], "instroomdatum"),
+        date_of(values[S_END], "uitstroomdatum"),
+        location_key,
+        values[S_PHOTO],
     )
     return record, keyless
+
+
+def _composites(
+    r: Reader, node: etree._Element, key: str, links: list[StudentLink], refs: list[Ref]
+) -> None:
+    seen: set[str] = set()
+    for child in node:
+        if child.tag != COMPOSITE_TAG and (
+            not isinstance(child.tag, str) or local(child.tag) != "samengestelde_groep"
+        ):
+            continue
+        group_key = r.key(child, "<samengestelde_groep> reference")
+        if group_key in seen:
+            r.warnings.add("a composite group is referenced twice", r.where(child, r.path))
+            continue
+        seen.add(group_key)
+        links.append(StudentLink(key, group_key))
+        path = f"{r.path}/samengestelde_groepen/samengestelde_groep"
+        refs.append(("samengestelde_groep", group_key, child.sourceline, path))
 
 
 def _roles(r: Reader, node: etree._Element) -> tuple[list[str], list[str]]:
@@ -239,14 +259,15 @@ def read_teacher(
 ) -> StaffRecord:
     key = reader.key(element, "<leerkracht>")
     eckid = element.get("eckid") or None
-    r = reader.open(element, f"leerkrachten/leerkracht[@key={key!r}]", TEACHER_POSITIONS)
-    names = read_names(r, "<leerkracht>")
+    r = reader.open(element, f"leerkrachten/leerkracht[@key={key!r}]", TEACHER)
+    values = r.texts()
+    _names(values, r, "<leerkracht>")
     codes, texts = _roles(r, element)
     if len(codes) > 1 or len(texts) > 1:
         reader.warnings.add("a teacher with several roles: the first <rol> is kept", r.here())
     if r.has("groepen"):
         seen: set[str] = set()
-        for node in r.children["groepen"]:
+        for node in r.slots[T_GROUPS]:  # type: ignore[union-attr]  # has() said it is there
             if not isinstance(node.tag, str):
                 continue
             kind = local(node.tag)
@@ -269,15 +290,15 @@ def read_teacher(
             "<toevoegingen> ignored (no concrete UWLR type)", r.here("toevoegingen")
         )
     return StaffRecord(
-        key=key,
-        eckid=eckid,
-        family_name=names.family_name,
-        name_prefix=names.name_prefix,
-        given_name=names.given_name,
-        first_names=names.first_names,
-        initials=names.initials,
-        email=r.text("emailadres", 256),
-        username=r.text("gebruikersnaam", 64),
-        role=codes[0] if codes else None,
-        role_description=texts[0] if texts else None,
+        key,
+        eckid,
+        values[S_FAMILY],
+        values[S_PREFIX],
+        values[S_GIVEN],
+        values[S_FIRST],
+        values[S_INITIALS],
+        values[T_EMAIL],
+        values[T_USERNAME],
+        codes[0] if codes else None,
+        texts[0] if texts else None,
     )

@@ -9,8 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from koppelvlak.api.oneroster.errors import CodeMinor, OneRosterError
-from koppelvlak.api.oneroster.fields import USER, USER_ALIASES, filterable
+from koppelvlak.api.oneroster.fields import CLASS, ENROLLMENT, USER, USER_ALIASES, filterable
 from koppelvlak.api.oneroster.params import (
+    DATE_FIELDS,
+    MAX_FILTER_DEPTH,
+    MAX_FILTER_LENGTH,
+    MAX_FILTER_TERMS,
     MAX_LIMIT,
     Comparison,
     Junction,
@@ -110,7 +114,7 @@ class TestFilterGrammar:
         )
 
     @given(
-        field=st.sampled_from(sorted(FIELDS)),
+        field=st.sampled_from(sorted(FIELDS - DATE_FIELDS)),
         op=st.sampled_from(["=", "!=", ">", ">=", "<", "<=", "~"]),
         value=st.text(max_size=30),
     )
@@ -144,6 +148,113 @@ class TestFilterGrammar:
         unequal = set(select(f"dateLastModified!='{stamp}'"))
         assert equal | unequal == {r["sourcedId"] for r in USERS}
         assert not equal & unequal
+
+
+class TestParentheses:
+    def test_a_parenthesised_or_binds_before_and(self) -> None:
+        parsed = parse_filter("(givenName='A' OR givenName='B') AND role='x'", FIELDS)
+        assert parsed == Junction(
+            "AND",
+            (
+                Junction(
+                    "OR", (Comparison("givenName", "=", "A"), Comparison("givenName", "=", "B"))
+                ),
+                Comparison("role", "=", "x"),
+            ),
+        )
+
+    def test_an_in_as_clients_write_it_selects_those_records(self) -> None:
+        assert select("(givenName='Anna' OR givenName='Cor') AND role='student'") == ["u1", "u3"]
+        assert select("((givenName='Bram'))") == ["u2"]
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("(role='a'", "filter: expected a closing parenthesis"),
+            ("role='a')", "filter: a closing parenthesis without an opening one"),
+            ("()", "filter: expected field, operator and quoted value"),
+            ("(" * 6 + "role='a'" + ")" * 6, "filter: parentheses nested more than 5 deep"),
+        ],
+    )
+    def test_unbalanced_or_too_deep_parentheses_are_refused(self, text: str, message: str) -> None:
+        assert refused({"filter": text}).description == message
+
+
+class TestDottedPaths:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("roles.role='teacher'", ["u2"]),
+            ("roles.org.sourcedId='12AB00'", ["u1", "u2", "u3", "u4"]),
+            ("roles.org='12AB00'", ["u1", "u2", "u3", "u4"]),
+        ],
+    )
+    def test_a_dotted_path_reaches_into_references(self, text: str, expected: list[str]) -> None:
+        assert select(text) == expected
+
+    @pytest.mark.parametrize(
+        ("fields", "text"),
+        [
+            (USER, "primaryOrg.sourcedId='x'"),
+            (ENROLLMENT, "class.sourcedId='x'"),
+            (ENROLLMENT, "user.sourcedId='x'"),
+            (ENROLLMENT, "school.sourcedId='x'"),
+            (CLASS, "school.sourcedId='x'"),
+        ],
+    )
+    def test_the_paths_the_provider_documentation_promises_parse(
+        self, fields: frozenset[str], text: str
+    ) -> None:
+        field = text.split("=", maxsplit=1)[0]
+        assert parse_filter(text, fields) == Comparison(field, "=", "x")
+
+    @pytest.mark.parametrize("text", ["school.name='x'", "shoe.sourcedId='x'", "school.='x'"])
+    def test_an_unknown_path_is_an_unknown_field(self, text: str) -> None:
+        error = refused({"filter": text})
+        assert error.description == f"filter: unknown field {text.split('=', maxsplit=1)[0]!r}"
+
+
+class TestDatesInFilters:
+    @pytest.mark.parametrize(
+        "value", ["2025-13-01", "yesterday", "2025-02-01 10:00:00Z", "", "2025-02-30"]
+    )
+    def test_a_malformed_date_is_refused_instead_of_matching_nothing(self, value: str) -> None:
+        error = refused({"filter": f"dateLastModified>'{value}'"})
+        assert (error.status, error.code_minor, error.description) == (
+            400,
+            CodeMinor.INVALID_FILTER_FIELD,
+            f"filter: dateLastModified needs an RFC 3339 date or date-time, got {value!r}",
+        )
+
+    def test_lower_case_t_and_z_are_rfc_3339(self) -> None:
+        assert select("dateLastModified>'2025-02-01t00:00:00z'") == ["u3", "u4"]
+
+    def test_contains_on_a_date_takes_any_text(self) -> None:
+        assert select("dateLastModified~'2025-03'") == ["u3"]
+
+
+class TestFilterBounds:
+    def test_more_than_the_maximum_comparisons_is_refused(self) -> None:
+        text = " OR ".join(f"givenName='{n}'" for n in range(MAX_FILTER_TERMS + 1))
+        assert refused({"filter": text}).description == (
+            f"filter: more than {MAX_FILTER_TERMS} comparisons"
+        )
+
+    def test_the_maximum_number_of_comparisons_is_served(self) -> None:
+        text = " OR ".join(f"givenName='{n}'" for n in range(MAX_FILTER_TERMS - 1))
+        assert select(text + " OR givenName='Cor'") == ["u3"]
+
+    def test_a_filter_longer_than_the_maximum_is_refused_before_parsing(self) -> None:
+        text = "givenName='" + "a" * MAX_FILTER_LENGTH + "'"
+        error = refused({"filter": text})
+        assert (error.code_minor, error.description) == (
+            CodeMinor.INVALID_FILTER_FIELD,
+            f"filter: longer than {MAX_FILTER_LENGTH} characters",
+        )
+
+    def test_the_depth_bound_is_the_documented_one(self) -> None:
+        nested = "(" * MAX_FILTER_DEPTH + "givenName='Cor'" + ")" * MAX_FILTER_DEPTH
+        assert select(nested) == ["u3"]
 
 
 class TestDeltas:

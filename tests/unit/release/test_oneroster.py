@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koppelvlak.api.oneroster.mapping import Item, Renderer
+from koppelvlak.release.oneroster import Item, Renderer
 from koppelvlak.release.values import PersonKind
 from tests.factories import releases as make
 from tests.support.oneroster_schema import body_errors
@@ -67,17 +67,23 @@ class TestPeople:
         users = records(Renderer(BASE, [make.release()]).users())
         assert {u["sourcedId"] for u in users} == {"stu-1", "tea-1"}
 
-    def test_withheld_required_names_are_sent_empty_and_withheld_optional_fields_are_absent(
-        self,
-    ) -> None:
+    def test_a_withheld_required_name_is_the_placeholder_and_named_in_metadata(self) -> None:
         only_given = make.student(attributes={"student.given_name": "Sem"})
         (user,) = records(Renderer(BASE, [make.release(people=(only_given,))]).users())
         assert user["givenName"] == "Sem"
-        assert user["familyName"] == ""
-        assert "email" not in user
-        assert "userIds" not in user
-        assert "grades" not in user
-        assert "metadata" not in user
+        assert user["familyName"] == "-"
+        assert user["metadata"] == {"nl.withheld": ["familyName"]}
+
+    def test_withheld_optional_fields_are_absent(self) -> None:
+        only_given = make.student(attributes={"student.given_name": "Sem"})
+        (user,) = records(Renderer(BASE, [make.release(people=(only_given,))]).users())
+        assert {"email", "userIds", "grades", "identifier", "username"}.isdisjoint(user)
+
+    def test_a_released_but_empty_name_is_also_the_placeholder(self) -> None:
+        blank = make.student(attributes={"student.given_name": "", "student.family_name": None})
+        (user,) = records(Renderer(BASE, [make.release(people=(blank,))]).users())
+        assert (user["givenName"], user["familyName"]) == ("-", "-")
+        assert user["metadata"] == {"nl.withheld": ["givenName", "familyName"]}
 
     def test_released_fields_appear_in_their_oneroster_places(self) -> None:
         (user,) = records(
@@ -85,8 +91,8 @@ class TestPeople:
         )
         assert user["email"] == "daan@example.nl"
         assert user["userIds"] == [{"type": "eckid", "identifier": "https://ketenid.nl/201703/abc"}]
-        assert user["grades"] == ["8"]
-        assert user["metadata"] == {"nl.namePrefix": "van"}
+        assert user["grades"] == ["06"]
+        assert user["metadata"] == {"nl.namePrefix": "van", "nl.yearGroup": "8"}
         assert user["enabledUser"] == "true"
         assert user["roles"][0]["role"] == "student"
         assert user["roles"][0]["org"]["href"] == f"{BASE}/ims/oneroster/rostering/v1p2/orgs/12AB00"
@@ -94,6 +100,13 @@ class TestPeople:
     def test_date_times_are_utc_with_z(self) -> None:
         (user,) = records(Renderer(BASE, [make.release(people=(make.student(),))]).users())
         assert user["dateLastModified"] == "2025-11-03T12:00:00.000Z"
+
+    def test_people_who_left_carry_the_placeholder_never_their_names(self) -> None:
+        gone = make.release(departed=(make.departed("gone-7"),))
+        users = records(Renderer(BASE, [gone]).users(departed=True))
+        (user,) = [u for u in users if u["status"] == "tobedeleted"]
+        assert (user["givenName"], user["familyName"]) == ("-", "-")
+        assert user["metadata"] == {"nl.withheld": ["givenName", "familyName"]}
 
     def test_people_who_left_are_rendered_only_for_deltas(self) -> None:
         gone = make.release(departed=(make.departed("gone-7"),))
@@ -117,21 +130,43 @@ class TestClassesAndEnrollments:
         (cls,) = records(Renderer(BASE, [make.release()]).classes())
         assert cls["sourcedId"] == "grp-1"
         assert cls["title"] == "Groep 8A"
-        assert cls["classType"] == "homeroom"
+        assert cls["grades"] == ["06"]
+        assert cls["metadata"] == {"nl.yearGroup": "8"}
         assert cls["school"]["sourcedId"] == "12AB00"
         assert cls["terms"][0]["sourcedId"] == "term-2025-2026"
         assert cls["course"]["sourcedId"] == "12AB00-leerjaar-8"
 
-    def test_a_withheld_group_name_gives_an_empty_title(self) -> None:
+    def test_a_withheld_group_name_gives_the_placeholder_title(self) -> None:
         nameless = make.release(groups=(make.group(attributes={}),))
         (cls,) = records(Renderer(BASE, [nameless]).classes())
-        assert cls["title"] == ""
+        assert cls["title"] == "-"
+        assert cls["metadata"] == {"nl.withheld": ["title"]}
         assert "classCode" not in cls
+
+    def test_the_kind_of_group_is_sent_only_when_the_dataset_releases_it(self) -> None:
+        unlisted = make.release(groups=(make.group(kind="teaching_group"),))
+        (cls,) = records(Renderer(BASE, [unlisted]).classes())
+        assert "classType" not in cls
+        assert "nl.groupKind" not in cls["metadata"]
+        listed = make.group(attributes={"group.name": "2A wi", "group.kind": "teaching_group"})
+        (cls,) = records(Renderer(BASE, [make.release(groups=(listed,))]).classes())
+        assert cls["classType"] == "scheduled"
+        assert cls["metadata"] == {"nl.groupKind": "teaching_group"}
+
+    def test_a_class_group_released_with_its_kind_is_a_homeroom(self) -> None:
+        homeroom = make.group(attributes={"group.name": "8A", "group.kind": "class_group"})
+        (cls,) = records(Renderer(BASE, [make.release(groups=(homeroom,))]).classes())
+        assert cls["classType"] == "homeroom"
 
     def test_enrollments_link_each_member_to_the_class(self) -> None:
         enrollments = records(Renderer(BASE, [make.release()]).enrollments())
         roles = {(e["user"]["sourcedId"], e["role"]) for e in enrollments}
         assert roles == {("stu-1", "student"), ("tea-1", "teacher")}
+
+    def test_every_enrollment_says_whether_it_is_primary_and_a_student_never_is(self) -> None:
+        enrollments = records(Renderer(BASE, [make.release()]).enrollments())
+        primary = {e["role"]: e["primary"] for e in enrollments}
+        assert primary == {"student": "false", "teacher": "true"}
 
     def test_memberships_of_unreleased_groups_are_not_rendered(self) -> None:
         hidden = make.release(people=(make.student(groups=("grp-9",)),))
@@ -148,3 +183,24 @@ class TestOrgs:
             "12AB00",
             "34CD00",
         ]
+
+
+class TestYearGroups:
+    @pytest.mark.parametrize(
+        ("year_group", "grade", "title"),
+        [
+            ("1", "PK", "Groep 1"),
+            ("3", "01", "Groep 3"),
+            ("11", "07", "Leerjaar 1"),
+            ("16", "12", "Leerjaar 6"),
+        ],
+    )
+    def test_a_course_has_the_ceds_grade_the_dutch_year_and_a_dutch_title(
+        self, year_group: str, grade: str, title: str
+    ) -> None:
+        year = make.group(attributes={"group.name": "x", "group.year_group": year_group})
+        (course,) = records(Renderer(BASE, [make.release(groups=(year,))]).courses())
+        assert course["grades"] == [grade]
+        assert course["metadata"] == {"nl.yearGroup": year_group}
+        assert course["title"] == title
+        assert course["courseCode"] == year_group

@@ -1,9 +1,10 @@
 """Release → OneRoster 1.2 JSON records (the official component schemas are the contract).
 
 Only what a ``Release`` holds is rendered. A withheld attribute the schema *requires* (such as
-``givenName``) is sent as an empty string; a withheld optional one is left out. People are
-identified by their pseudonym only; internal ids travel beside the record for the ledger and are
-never rendered. Fields OneRoster has no place for go under ``metadata`` with an ``nl.`` prefix.
+``givenName``) is sent as the placeholder ``"-"`` and named in ``metadata["nl.withheld"]``; a
+withheld optional one is left out (ADR 0044). People are identified by their pseudonym only;
+internal ids travel beside the record for the ledger and are never rendered. Fields OneRoster has
+no place for go under ``metadata`` with an ``nl.`` prefix.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 
+from koppelvlak.release.oneroster_formatting import WITHHELD, required, text, timestamp
+from koppelvlak.release.oneroster_grades import course_title, year_group_fields
 from koppelvlak.release.values import (
-    AttributeValue,
     DepartedPerson,
     PersonKind,
     Release,
@@ -62,20 +64,6 @@ class Item:
         if callable(self._record):
             self._record = self._record()
         return self._record
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _text(value: AttributeValue) -> str:
-    if isinstance(value, datetime):
-        return timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 def school_sourced_id(brin: str, location_code: str) -> str:
@@ -227,14 +215,16 @@ class Renderer:
                     "sourcedId": self._course_id(group),
                     "status": "active",
                     "dateLastModified": self._stable(release.schools),
-                    "title": f"Leerjaar {year}" if year else "Algemeen",
-                    "courseCode": _text(year) if year else "algemeen",
+                    "title": course_title(text(year)) if year else "Algemeen",
+                    "courseCode": text(year) if year else "algemeen",
                     "org": self.org_ref(school),
                 }
                 if school in years:
                     record["schoolYear"] = self._session_ref(f"schoolyear-{years[school]}")
-                if year:
-                    record["grades"] = [_text(year)]
+                metadata: dict[str, object] = {}
+                year_group_fields(metadata, record, year)
+                if metadata:
+                    record["metadata"] = metadata
                 items.append(Item(record, release, None, frozenset({school})))
         return _unique(items)
 
@@ -245,29 +235,32 @@ class Renderer:
             years = {
                 school_sourced_id(s.brin, s.location_code): s.school_year for s in release.schools
             }
-            members: dict[str, set[str]] = {}
-            for person in release.people:
-                for pseudonym in person.group_pseudonyms:
-                    members.setdefault(pseudonym, set()).add(person.pseudonym)
             for group in release.groups:
                 school = school_sourced_id(group.school_brin, group.school_location_code)
                 term = f"term-{years.get(school, '')}"
+                withheld: list[str] = []
                 record: dict[str, object] = {
                     "sourcedId": group.pseudonym,
                     "status": "active",
                     "dateLastModified": timestamp(group.updated_at),
-                    "metadata": {"nl.groupKind": group.kind},
-                    "title": _text(group.attributes.get("group.name")),
-                    "classType": "homeroom" if group.kind == "class_group" else "scheduled",
+                    "title": required(group.attributes.get("group.name"), "title", withheld),
                     "course": self._ref("courses", "course", self._course_id(group)),
                     "school": self.org_ref(school),
                     "terms": [self._session_ref(term)],
                 }
-                if "group.name" in group.attributes:
-                    record["classCode"] = _text(group.attributes["group.name"])
-                if group.attributes.get("group.year_group"):
-                    record["grades"] = [_text(group.attributes["group.year_group"])]
-                links = {school, self._course_id(group), term, *members.get(group.pseudonym, ())}
+                metadata: dict[str, object] = {}
+                if group.attributes.get("group.kind"):  # only when released (ADR 0048)
+                    kind = text(group.attributes["group.kind"])
+                    record["classType"] = "homeroom" if kind == "class_group" else "scheduled"
+                    metadata["nl.groupKind"] = kind
+                if group.attributes.get("group.name"):
+                    record["classCode"] = text(group.attributes["group.name"])
+                year_group_fields(metadata, record, group.attributes.get("group.year_group"))
+                if withheld:
+                    metadata["nl.withheld"] = withheld
+                if metadata:
+                    record["metadata"] = metadata
+                links = {school, self._course_id(group), term}  # members link to their classes
                 items.append(Item(record, release, None, frozenset(links)))
         return _unique(items)
 
@@ -305,46 +298,50 @@ class Renderer:
         }
         school = school_sourced_id(person.school_brin, person.school_location_code)
         role = "student" if person.kind is PersonKind.STUDENT else "teacher"
+        withheld: list[str] = []
         record: dict[str, object] = {
             "sourcedId": person.pseudonym,
             "status": "active",
             "dateLastModified": timestamp(person.updated_at or release.at),
             "enabledUser": "true",
-            "givenName": _text(attrs.get("given_name")),
-            "familyName": _text(attrs.get("family_name")),
+            "givenName": required(attrs.get("given_name"), "givenName", withheld),
+            "familyName": required(attrs.get("family_name"), "familyName", withheld),
             "roles": [{"roleType": "primary", "role": role, "org": self.org_ref(school)}],
             "primaryOrg": self.org_ref(school),
         }
-        metadata = {
-            name: _text(attrs[key])
+        metadata: dict[str, object] = {
+            name: text(attrs[key])
             for key, name in _PERSON_METADATA.items()
             if attrs.get(key) is not None
         }
-        if metadata:
-            record["metadata"] = metadata
         for key, name in (
             ("username", "username"),
             ("email", "email"),
             ("source_key", "identifier"),
         ):
             if attrs.get(key) is not None:
-                record[name] = _text(attrs[key])
+                record[name] = text(attrs[key])
         if attrs.get("eckid") is not None:
-            record["userIds"] = [{"type": "eckid", "identifier": _text(attrs["eckid"])}]
-        if attrs.get("year_group") is not None:
-            record["grades"] = [_text(attrs["year_group"])]
+            record["userIds"] = [{"type": "eckid", "identifier": text(attrs["eckid"])}]
+        year_group_fields(metadata, record, attrs.get("year_group"))
+        if withheld:
+            metadata["nl.withheld"] = withheld
+        if metadata:
+            record["metadata"] = metadata
         return record
 
     def _departed_user(self, release: Release, gone: DepartedPerson) -> Item:
+        """Someone who left the release: identity and role only, never their names (ADR 0044)."""
         role = "student" if gone.kind is PersonKind.STUDENT else "teacher"
         board = self.org_ref(board_sourced_id(release))
         record: dict[str, object] = {
             "sourcedId": gone.pseudonym,
             "status": "tobedeleted",
             "dateLastModified": timestamp(gone.left_at),
+            "metadata": {"nl.withheld": ["givenName", "familyName"]},
             "enabledUser": "false",
-            "givenName": "",
-            "familyName": "",
+            "givenName": WITHHELD,
+            "familyName": WITHHELD,
             "roles": [{"roleType": "primary", "role": role, "org": board}],
         }
         return Item(record, release, gone.person_id, frozenset())
@@ -371,9 +368,11 @@ class Renderer:
             "class": self._ref("classes", "class", group.pseudonym),
             "school": self.org_ref(school),
             "role": "student" if student else "teacher",
+            # Strict clients expect it on every enrollment; a student is never the primary.
+            "primary": "true"
+            if not student and person.group_roles.get(group.pseudonym)
+            else "false",
         }
-        if not student:
-            record["primary"] = "true" if person.group_roles.get(group.pseudonym) else "false"
         links = frozenset({school, group.pseudonym, person.pseudonym})
         return Item(record, release, person.person_id, links)
 
@@ -389,10 +388,10 @@ class Renderer:
                     "dateLastModified": timestamp(person.updated_at or release.at),
                 }
                 if person.attributes.get("student.birth_date") is not None:
-                    record["birthDate"] = _text(person.attributes["student.birth_date"])
+                    record["birthDate"] = text(person.attributes["student.birth_date"])
                 sex = person.attributes.get("student.sex")
                 if sex is not None:
-                    record["sex"] = _SEX.get(_text(sex), "other")
+                    record["sex"] = _SEX.get(text(sex), "other")
                 items.append(Item(record, release, person.person_id, frozenset()))
             if departed:
                 items.extend(

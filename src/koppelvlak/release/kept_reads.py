@@ -1,0 +1,292 @@
+"""What the provider-facing interfaces read of the kept release: frozen rows, never ORM objects.
+
+A page in the default order (``sourcedId``), optionally a delta (``dateLastModified >``), a
+role or a status, is one index read of one connection's objects. Other filters, sorts and nested
+routes read the collection's rows of the provider's connections and work in memory. UWLR answers
+rebuild a ``Release`` from the kept users, classes and schools.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from koppelvlak.kit.clock import as_utc
+from koppelvlak.release import kept_objects
+from koppelvlak.release import kept_repository as repository
+from koppelvlak.release.keys import stamp
+from koppelvlak.release.values import DepartedPerson, PersonKind, Release, ReleasedPerson
+
+K = repository.K
+ACTIVE = ("active",)
+ALL_STATUSES = ("active", "tobedeleted")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    connection_id: uuid.UUID
+    board_id: uuid.UUID
+    provider_id: uuid.UUID
+    version: int
+    attribute_ids: frozenset[str]
+    counts: Mapping[str, int]  # "collection kind" -> active objects
+
+    def active(self, collection: str, kinds: Sequence[str] | None) -> int:
+        prefix = collection + " "
+        return sum(
+            n
+            for name, n in self.counts.items()
+            if name.startswith(prefix) and (kinds is None or name[len(prefix) :] in kinds)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    connection_id: uuid.UUID
+    key: str
+    person_id: uuid.UUID | None
+    body: str  # the record as sent, hrefs relative to the base path
+    links: str  # JSON list of sourcedIds
+
+
+class _Driver:
+    """The DBAPI cursor for the two reads every page makes: no statement building per request.
+
+    SQLAlchemy Core costs more per page than the database's own work here (a hundred column
+    coercions and a cache key per statement); these two statements are fixed text with the
+    driver's own placeholders, and ids travel as the driver stores them.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.native = self.connection.dialect.name == "postgresql"
+
+    def id(self, value: uuid.UUID) -> object:
+        return value if self.native else value.hex
+
+    def moment(self, value: datetime) -> object:
+        utc = as_utc(value)
+        return utc if self.native else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def uuid(self, value: object) -> uuid.UUID:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+    def rows(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        if not self.native:
+            sql = sql.replace("%s", "?")
+        result = self.connection.exec_driver_sql(sql, tuple(params))
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+
+
+def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[Head]:
+    if not connection_ids:
+        return []
+    driver = _Driver(session)
+    marks = ", ".join(["%s"] * len(connection_ids))
+    rows = driver.rows(
+        "SELECT connection_id, board_id, provider_id, version, attribute_ids, counts "  # noqa: S608  (fixed text; values go as driver parameters)
+        f"FROM kept_release WHERE connection_id IN ({marks})",
+        [driver.id(c) for c in connection_ids],
+    )
+    return [
+        Head(
+            connection_id=driver.uuid(c),
+            board_id=driver.uuid(b),
+            provider_id=driver.uuid(p),
+            version=int(v),
+            attribute_ids=frozenset(json.loads(a)),
+            counts=json.loads(n),
+        )
+        for c, b, p, v, a, n in rows
+    ]
+
+
+def _where(
+    connection_ids: Sequence[uuid.UUID],
+    collection: str,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str],
+) -> list[object]:
+    conditions: list[object] = [
+        K.c.connection_id.in_(list(connection_ids))
+        if len(connection_ids) != 1
+        else K.c.connection_id == connection_ids[0],
+        K.c.collection == collection,
+    ]
+    if kinds is not None:
+        conditions.append(K.c.kind.in_(list(kinds)) if len(kinds) != 1 else K.c.kind == kinds[0])
+    if tuple(statuses) != ALL_STATUSES:
+        conditions.append(K.c.status.in_(list(statuses)))
+    return conditions
+
+
+def _row(values: Sequence[object]) -> Row:
+    connection_id, key, person_id, text, links = values
+    return Row(
+        connection_id=connection_id
+        if isinstance(connection_id, uuid.UUID)
+        else uuid.UUID(str(connection_id)),
+        key=str(key),
+        person_id=(
+            None
+            if person_id is None
+            else person_id
+            if isinstance(person_id, uuid.UUID)
+            else uuid.UUID(str(person_id))
+        ),
+        body=str(text),
+        links=str(links),
+    )
+
+
+_COLUMNS = (K.c.connection_id, K.c.key, K.c.person_id, K.c.body, K.c.links)
+
+
+def page(
+    session: Session,
+    heads: Sequence[Head],
+    collection: str,
+    kinds: Sequence[str] | None,
+    *,
+    statuses: Sequence[str],
+    since: datetime | None,
+    inclusive: bool,
+    limit: int,
+    offset: int,
+    descending: bool,
+) -> tuple[int, list[Row]]:
+    """The total and one page in ``sourcedId`` order: an index read per statement.
+
+    One connection reads its page directly. Several (a provider at several schools) page over
+    the distinct sourcedIds of all of them in the database, then read those rows of each
+    connection, so a person released by two of them arrives as two rows of one key.
+    """
+    driver = _Driver(session)
+    marks = ", ".join(["%s"] * len(heads))
+    where = f"connection_id IN ({marks}) AND collection = %s"
+    params: list[object] = [*(driver.id(h.connection_id) for h in heads), collection]
+    if kinds is not None:
+        where += " AND kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"
+        params += kinds
+    if tuple(statuses) != ALL_STATUSES:
+        where += " AND status IN (" + ", ".join(["%s"] * len(statuses)) + ")"
+        params += statuses
+    if since is not None:
+        where += " AND modified_at >= %s" if inclusive else " AND modified_at > %s"
+        params.append(driver.moment(since))
+    order = "DESC" if descending else "ASC"
+    one = len(heads) == 1
+    if one and since is None and tuple(statuses) == ACTIVE:
+        total = heads[0].active(collection, kinds)
+    else:
+        counted = driver.rows(
+            f"SELECT count({'*' if one else 'DISTINCT key'}) FROM kept_object WHERE {where}",  # noqa: S608  (fixed text; values go as driver parameters)
+            params,
+        )
+        total = int(counted[0][0])
+    if one:
+        found = driver.rows(
+            f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
+            f"ORDER BY key {order} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+    else:
+        found = driver.rows(
+            f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
+            f"AND key IN (SELECT DISTINCT key FROM kept_object WHERE {where} "
+            f"ORDER BY key {order} LIMIT %s OFFSET %s) ORDER BY key {order}, connection_id",
+            [*params, *params, limit, offset],
+        )
+    return total, [
+        Row(
+            connection_id=driver.uuid(connection),
+            key=str(key),
+            person_id=None if person is None else driver.uuid(person),
+            body=body,
+            links="[]",
+        )
+        for connection, key, person, body in found
+    ]
+
+
+def rows(
+    session: Session,
+    connection_ids: Sequence[uuid.UUID],
+    collection: str,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str],
+    *,
+    keys: Sequence[str] | None = None,
+) -> list[Row]:
+    """Every row of the collection for these connections, in ``sourcedId`` order."""
+    conditions = _where(connection_ids, collection, kinds, statuses)
+    if keys is not None:
+        conditions.append(K.c.key.in_(list(keys)))
+    query = select(*_COLUMNS).where(*conditions).order_by(K.c.key, K.c.connection_id)  # type: ignore[arg-type]  # column expressions
+    return [_row(r) for r in session.execute(query)]
+
+
+def release_of(session: Session, head: Head, at: datetime) -> Release:
+    """The connection's kept release as the value UWLR renders (people, groups, schools)."""
+    query = (
+        select(
+            K.c.collection,
+            K.c.kind,
+            K.c.status,
+            K.c.modified_at,
+            K.c["values"],
+            K.c.person_id,
+            K.c.key,
+        )
+        .where(
+            K.c.connection_id == head.connection_id,
+            K.c.collection.in_(["orgs", "classes", "users"]),
+        )
+        .order_by(K.c.collection, K.c.key)
+    )
+    schools, groups, people, departed = [], [], [], []
+    for collection, kind, status, modified_at, text, person_id, key in session.execute(query):
+        moment = as_utc(stamp(modified_at))
+        if status != "active":
+            if collection == "users":
+                departed.append(
+                    DepartedPerson(
+                        person_id=uuid.UUID(str(person_id)),
+                        kind=PersonKind.STUDENT if kind == "student" else PersonKind.STAFF,
+                        pseudonym=str(key),
+                        left_at=moment,
+                    )
+                )
+            continue
+        if text is None:
+            continue
+        values = json.loads(text)
+        if collection == "orgs":
+            schools.append(kept_objects.released_school(values))
+        elif collection == "classes":
+            groups.append(kept_objects.released_group(values, moment))
+        else:
+            people.append(kept_objects.released_person(values, moment))
+    return Release(
+        board_id=head.board_id,
+        provider_id=head.provider_id,
+        connection_id=head.connection_id,
+        at=at,
+        attribute_ids=head.attribute_ids,
+        schools=tuple(schools),
+        groups=tuple(groups),
+        people=_in_release_order(people),
+        departed=tuple(departed),
+    )
+
+
+def _in_release_order(people: list[ReleasedPerson]) -> tuple[ReleasedPerson, ...]:
+    """Students before staff, as ``resolve`` gives them."""
+    return tuple(sorted(people, key=lambda p: p.kind is not PersonKind.STUDENT))
