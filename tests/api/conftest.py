@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.app import create_app
 from koppelvlak.config import Settings
+from koppelvlak.kit.clock import utcnow
+from koppelvlak.release import kept
 from koppelvlak.runtime import Runtime
 from tests.support.oneroster_client import checked_client
 from tests.support.provider_setup import add_providers
@@ -110,6 +112,18 @@ def deploy(url: str, workdir: Path, students: int = 40, **env: str) -> Iterator[
     ours = change_as_server(url, workdir, add_providers)
     with running_server(environment) as base_url:
         yield Deployment(base_url, url, json.loads(built.stdout), ours, workdir)
+    # Whatever the tests did through the services, the kept releases still equal the rules.
+    assert drift(url, workdir) == []
+
+
+def drift(url: str, workdir: Path) -> list[kept.Drift]:
+    """``koppelvlak release check`` on the server's database, with its keys."""
+    runtime = Runtime.from_settings(Settings(database_url=url, key_file=workdir / "keys.json"))
+    try:
+        with runtime.unit_of_work() as session:
+            return kept.check(session, utcnow(), runtime.secrets.pseudonym_key)
+    finally:
+        runtime.engine.dispose()
 
 
 @pytest.fixture(

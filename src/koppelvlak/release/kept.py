@@ -274,6 +274,9 @@ def _update(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def settle(session: Session, pseudonym_key: bytes) -> list[Refreshed]:
     """Refresh every connection the unit of work noted a change for (before it commits)."""
+    # ``before_commit`` runs before the commit's own flush, and sessions do not autoflush:
+    # write what the unit of work changed first, or the refresh reads the old rows.
+    session.flush()
     noted = changes.take(session)
     if not noted:
         return []
