@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         le=1_440,
         description="How often an embedded `serve` refreshes every kept release (0: never)",
     )
+    mail_url: str = Field(
+        default="folder:mail",
+        description="Where mail goes: smtp://[user:pass@]host:port[?starttls=1], or folder:PATH "
+        "(one .eml file per mail; the embedded default)",
+    )
+    mail_from: str = Field(default="koppelvlak@localhost", description="Sender of every mail")
     log_level: str = "info"
     uwlr_dir: Path | None = None
     uwlr_key_checks: int = Field(

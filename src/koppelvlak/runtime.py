@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from koppelvlak.config import Secrets, Settings, get_settings, load_secrets
 from koppelvlak.db import make_engine, session_factory, unit_of_work
-from koppelvlak.kit import changes
+from koppelvlak.kit import changes, mail
 
 
 @dataclass
@@ -25,11 +25,26 @@ class Runtime:
     sessions: sessionmaker[Session]
     writer_sessions: sessionmaker[Session]
     _secrets: Secrets | None = field(default=None, repr=False)
+    _mailer: mail.Mailer | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # Every unit of work settles the kept releases its changes touched before it commits.
+        # Every unit of work settles the kept releases its changes touched before it commits,
+        # and sends the mail it queued only once it has committed.
         for sessions in (self.sessions, self.writer_sessions):
             event.listen(sessions, "before_commit", self._settle_kept_releases)
+            event.listen(sessions, "after_commit", self._send_queued_mail)
+            event.listen(sessions, "after_rollback", mail.drop_queued)
+
+    def _send_queued_mail(self, session: Session) -> None:
+        queued = mail.take_queued(session)
+        if queued:
+            mail.deliver(self.mailer, queued)
+
+    @property
+    def mailer(self) -> mail.Mailer:
+        if self._mailer is None:
+            self._mailer = mail.mailer_from_url(self.settings.mail_url, self.settings.mail_from)
+        return self._mailer
 
     def _settle_kept_releases(self, session: Session) -> None:
         if not changes.pending(session):
