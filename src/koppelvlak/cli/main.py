@@ -16,6 +16,7 @@ from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import provider as provider_commands
+from koppelvlak.cli import register as register_commands
 from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import results as results_commands
 from koppelvlak.cli import serve as serve_commands
@@ -41,6 +42,7 @@ app.add_typer(dataset_commands.app, name="dataset")
 app.add_typer(connection_commands.app, name="connection")
 app.add_typer(release_commands.app, name="release")
 app.add_typer(admin_commands.app, name="admin")
+app.add_typer(register_commands.app, name="register")
 
 
 def _version(value: bool) -> None:
