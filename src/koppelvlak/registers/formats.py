@@ -28,10 +28,8 @@ _templates = Environment(
 
 
 def processing(register: ProcessingRegister, form: Format) -> str:
-    if form == "json":
-        return json.dumps(dataclasses.asdict(register), indent=2, ensure_ascii=False)
-    if form == "html":
-        return _templates.get_template("processing.html").render(register=register)
+    if form != "csv":
+        return _document(register, form, "processing.html")
     rows = [
         [
             a.purpose,
@@ -61,15 +59,19 @@ def processing(register: ProcessingRegister, form: Format) -> str:
 
 
 def storage(register: StorageRegister, form: Format) -> str:
-    if form == "json":
-        return json.dumps(dataclasses.asdict(register), indent=2, ensure_ascii=False)
-    if form == "html":
-        return _templates.get_template("storage.html").render(register=register)
+    if form != "csv":
+        return _document(register, form, "storage.html")
     rows = [
         [t.table, t.why, *(" ".join(t.columns.get(label, ())) for label in register.labels)]
         for t in register.tables
     ]
     return _csv(["table", "why", *register.labels], rows)
+
+
+def _document(register: ProcessingRegister | StorageRegister, form: Format, template: str) -> str:
+    if form == "json":
+        return json.dumps(dataclasses.asdict(register), indent=2, ensure_ascii=False)
+    return _templates.get_template(template).render(register=register)
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> str:
