@@ -47,7 +47,7 @@ _ENTITY_PEOPLE = {"student": "students", "staff": "staff"}
 
 
 def processing_register(session: Session, board_id: uuid.UUID, at: datetime) -> ProcessingRegister:
-    code, name = repository.board_code_and_name(session, board_id)
+    board_code, board_name = repository.board_code_and_name(session, board_id)
     found = connections.connections_for_board(session, board_id, at)
     by_purpose: dict[str, list[ConnectionView]] = defaultdict(list)
     for connection in found:
@@ -57,7 +57,7 @@ def processing_register(session: Session, board_id: uuid.UUID, at: datetime) -> 
         _activity(session, code, by_purpose.get(code, []), purposes)
         for code in sorted(set(purposes) | set(by_purpose))
     )
-    return ProcessingRegister(board=code, controller=name, activities=activities)
+    return ProcessingRegister(board=board_code, controller=board_name, activities=activities)
 
 
 def _activity(
