@@ -1,0 +1,1 @@
+"""The board's policies: privacy statements and terms per audience, versioned, accepted."""
