@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.connections import exceptions
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.models import ConsentState
-from koppelvlak.kit.clock import age_on
+from koppelvlak.kit.clock import age_on, as_utc
 from koppelvlak.policies import repository, service
 from koppelvlak.policies.errors import (
     InvalidAcceptance,
@@ -289,9 +289,9 @@ def _view(row: PolicyAcceptance, number: int, *, counts: bool) -> AcceptanceView
         subject_kind=row.subject_kind.value,
         subject_id=row.subject_id,
         guardian_id=row.guardian_id,
-        accepted_at=row.accepted_at,
+        accepted_at=as_utc(row.accepted_at),
         recorded_by=row.recorded_by,
         consent_recorded=row.consent_id is not None,
-        withdrawn_at=row.withdrawn_at,
+        withdrawn_at=as_utc(row.withdrawn_at) if row.withdrawn_at else None,
         counts=counts,
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.catalogue.models import LawfulBasis
 from koppelvlak.connections import service as connections
+from koppelvlak.kit.clock import as_utc
 from koppelvlak.policies import repository
 from koppelvlak.policies.errors import (
     InvalidPolicy,
@@ -270,13 +271,17 @@ def _version_view(row: PolicyVersion) -> VersionView:
         summary=row.summary,
         text_nl=row.text_nl,
         text_en=row.text_en,
-        created_at=row.created_at,
+        created_at=as_utc(row.created_at),
         created_by=row.created_by,
-        published_at=row.published_at,
+        published_at=_utc(row.published_at),
         published_by=row.published_by,
-        archived_at=row.archived_at,
+        archived_at=_utc(row.archived_at),
         archived_by=row.archived_by,
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return as_utc(moment) if moment is not None else None
 
 
 def acceptance_base(versions: list[PolicyVersion], number: int) -> int:
