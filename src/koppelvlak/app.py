@@ -37,13 +37,17 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     _add_health(app)
     mount_uwlr(app)
     _add_error_handlers(app)
+    from koppelvlak.api.admin.policies import router as policies_router
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.routes import router as admin_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
+    from koppelvlak.web.register import router as public_register_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
     app.include_router(onboarding_router)
+    app.include_router(policies_router)
+    app.include_router(public_register_router)
     mount_provider_api(app, runtime)
     return app
 

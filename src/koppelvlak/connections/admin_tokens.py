@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[AdminRole]] = {
     "decide": frozenset({AdminRole.ADMIN}),  # approve, refuse, suspend, resume, revoke, scope
     "sign_off": frozenset({AdminRole.DPO}),
     "exceptions": frozenset({AdminRole.ADMIN, AdminRole.DPO}),  # objections, consent
+    "policies": frozenset({AdminRole.ADMIN, AdminRole.DPO}),  # write policies, acceptances
 }
 
 
