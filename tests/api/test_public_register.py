@@ -184,6 +184,12 @@ class TestTheDocumentedSchema:
         assert block is not None, "docs/provider/public-register.md lost its schema block"
         assert json.loads(block.group(1)) == public.json_schema()
 
+    def test_the_docs_example_is_a_valid_document(self) -> None:
+        text = DOCS.read_text(encoding="utf-8")
+        example = re.search(r"## Example.*?```json\n(.*?)\n```", text, re.DOTALL)
+        assert example is not None
+        assert [e.message for e in VALIDATOR.iter_errors(json.loads(example.group(1)))] == []
+
 
 class TestDuration:
     def test_reads_iso_durations_in_words(self) -> None:
