@@ -85,6 +85,25 @@ class TestAcceptingForOneself:
         )
         assert (found.subject_kind, found.guardian_id) == ("student", None)
 
+    def test_a_guardian_accepts_the_guardians_policy_for_themselves(self, session: Session) -> None:
+        board, school = board_with_school(session)
+        kids = family(session, school)
+        policy = published(session, board.id, audience=Audience.GUARDIANS)
+        found = acceptance.accept(
+            session, board.id, policy.policy_id, kids.guardian.id, actor="admin:a", at=T0
+        )
+        assert (found.subject_kind, found.subject_id) == ("guardian", kids.guardian.id)
+        with pytest.raises(InvalidAcceptance, match="only a policy for students"):
+            acceptance.accept(
+                session,
+                board.id,
+                policy.policy_id,
+                kids.guardian.id,
+                guardian_id=kids.guardian.id,
+                actor="admin:a",
+                at=T0,
+            )
+
     def test_there_is_nothing_to_accept_before_a_version_is_published(
         self, session: Session
     ) -> None:
