@@ -38,12 +38,16 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     mount_uwlr(app)
     _add_error_handlers(app)
     from koppelvlak.api.admin.registers import router as registers_router
+    from koppelvlak.api.admin.rights import router as rights_router
     from koppelvlak.api.admin.routes import router as admin_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
+    from koppelvlak.api.rights_links import router as rights_links_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
     app.include_router(onboarding_router)
+    app.include_router(rights_router)
+    app.include_router(rights_links_router)
     mount_provider_api(app, runtime)
     return app
 

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
         "(one .eml file per mail; the embedded default)",
     )
     mail_from: str = Field(default="koppelvlak@localhost", description="Sender of every mail")
+    dpo_email: str | None = Field(
+        default=None,
+        description="The DPO's (FG's) address for new data-subject requests and deadline reminders",
+    )
     log_level: str = "info"
     uwlr_dir: Path | None = None
     uwlr_key_checks: int = Field(
