@@ -171,7 +171,7 @@ def provider_names(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     if not wanted:
         return {}
     rows = session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(wanted)))
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def connection_facts(
