@@ -362,3 +362,14 @@ def _text(value: str | None) -> str | None:
     if len(value) > MAX_TEXT:
         raise InvalidRequest(f"the text is longer than {MAX_TEXT} characters")
     return value.strip()
+
+
+def remind_every_board(
+    session: Session, *, at: datetime, dpo_email: str | None
+) -> list[RightsRequest]:
+    """``remind`` for every board: the embedded ``serve``'s refresh round and ``rights remind``."""
+    return [
+        request
+        for board_id in repository.board_ids(session)
+        for request in remind(session, board_id, at=at, dpo_email=dpo_email)
+    ]

@@ -285,3 +285,13 @@ def test_erasure_unavailable_is_a_conflict_that_leaves_the_request_approved(
         actions.carry_out(session, people.board_id, filed.id, actor="dpo:fg", at=T0)
     assert raised.value.status == 409
     assert filed.state is RequestState.APPROVED
+
+
+class TestRemindingEveryBoard:
+    def test_the_refresh_round_reminds_about_each_boards_requests(self, session: Session) -> None:
+        mine, theirs = family(session), family(session)
+        first, second = _file(session, mine), _file(session, theirs)
+        near = T0 + timedelta(days=26)
+        due = requests.remind_every_board(session, at=near, dpo_email=None)
+        assert {r.id for r in due} >= {first.id, second.id}
+        assert all(r.reminded_at is not None for r in (first, second))
