@@ -231,7 +231,7 @@ def carry_out(
             session, board_id, wanted, actor=actor_of(actor, "dpo"), at=at, note=note
         )
         archive = (
-            export.export_person(session, board_id, done.person_id, at)
+            export.export_person(session, board_id, requests.subject_of(done), at)
             if done.kind is RequestKind.ACCESS
             else None
         )

@@ -36,8 +36,12 @@ def carry_out(
     """Do what the approved request asks and mark it carried out, in one transaction."""
     request = requests.get(session, board_id, request_id)
     requests.require_step(request, "carry_out")
+    person_id = requests.subject_of(request)
     outcome = _OUTCOMES[request.kind](session, request, actor, at, note)
-    return requests.finish(session, request, actor=actor, at=at, outcome=outcome)
+    done = requests.finish(session, request, actor=actor, at=at, outcome=outcome)
+    if request.kind is RequestKind.ERASURE:  # the requests keep no trace of the person either
+        requests.forget_person(session, board_id, person_id)
+    return done
 
 
 def _access(
@@ -45,7 +49,7 @@ def _access(
 ) -> str:
     from koppelvlak.rights import export
 
-    contents = export.contents(session, request.board_id, request.person_id, at)
+    contents = export.contents(session, request.board_id, requests.subject_of(request), at)
     return (
         f"access export made: {len(contents.disclosures)} disclosures, "
         f"{len(contents.groups)} groups, {len(contents.results)} results"
@@ -88,9 +92,15 @@ def _erasure(
             "erasure is not available in this installation yet; the request stays approved"
         ) from None
     report = erasure.erase_person_data(
-        session, request.board_id, request.person_id, actor=actor, at=at
+        session,
+        board_id=request.board_id,
+        person_id=requests.subject_of(request),
+        at=at,
+        request_ref=f"rights request {request.id}",
+        actor=actor,
     )
-    return f"erased: {report}"
+    rows = sum(report.removed.values())
+    return f"erased: {rows} row(s) removed, {len(report.notices)} deletion notice(s) made"
 
 
 def _providers(session: Session, request: RightsRequest) -> list[uuid.UUID]:
@@ -109,7 +119,7 @@ def _object(
     by = f"{actor} ({request.kind} request {request.id})"[:200]
     for provider_id in providers:
         exceptions.record_objection(
-            session, request.board_id, provider_id, request.person_id, actor=by, at=at
+            session, request.board_id, provider_id, requests.subject_of(request), actor=by, at=at
         )
 
 

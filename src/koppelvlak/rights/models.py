@@ -62,7 +62,8 @@ class RightsRequest(Base):
     person_kind: Mapped[PersonKindColumn] = mapped_column(
         str_enum(PersonKindColumn, "person_kind"), info=pd("none")
     )
-    person_id: Mapped[uuid.UUID] = mapped_column(info=pd("identifier"))
+    # None once the person is erased: the request stays as the record that it was carried out.
+    person_id: Mapped[uuid.UUID | None] = mapped_column(info=pd("identifier"))
     # For an objection or restriction: the one provider it is about (none: every provider).
     provider_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("provider.id", ondelete="SET NULL"), info=pd("none")

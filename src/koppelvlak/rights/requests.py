@@ -155,6 +155,26 @@ def get(session: Session, board_id: uuid.UUID, request_id: uuid.UUID) -> RightsR
     return found
 
 
+def subject_of(request: RightsRequest) -> uuid.UUID:
+    """The person a request is about; none once that person has been erased."""
+    if request.person_id is None:
+        raise StepRefused("the person of this request has been erased; nothing about them is left")
+    return request.person_id
+
+
+def forget_person(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> int:
+    """After an erasure: the person's requests keep only that they were made and handled.
+
+    The person's id, the address given and the free-text details go; kind, dates, steps and
+    outcome stay as the record the law requires (art. 5(2), accountability).
+    """
+    found = repository.requests_of_person(session, board_id, person_id)
+    for request in found:
+        request.person_id, request.contact_email, request.details = None, None, None
+    session.flush()
+    return len(found)
+
+
 def events(
     session: Session, board_id: uuid.UUID, request_id: uuid.UUID
 ) -> list[RightsRequestEvent]:

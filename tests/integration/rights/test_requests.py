@@ -295,3 +295,17 @@ class TestRemindingEveryBoard:
         due = requests.remind_every_board(session, at=near, dpo_email=None)
         assert {r.id for r in due} >= {first.id, second.id}
         assert all(r.reminded_at is not None for r in (first, second))
+
+
+class TestForgettingAnErasedPerson:
+    def test_the_requests_keep_their_steps_but_not_the_person(self, session: Session) -> None:
+        people = family(session)
+        filed = _file(session, people, contact_email="ouder@home.example", details="alles")
+        other = _file(session, people, RequestKind.OBJECTION)
+        assert requests.forget_person(session, people.board_id, people.child.id) == 2
+        for request in (filed, other):
+            assert (request.person_id, request.contact_email, request.details) == (None, None, None)
+            assert request.kind in {RequestKind.ACCESS, RequestKind.OBJECTION}
+        assert len(requests.events(session, people.board_id, filed.id)) == 1
+        with pytest.raises(StepRefused, match="the person of this request has been erased"):
+            requests.subject_of(filed)

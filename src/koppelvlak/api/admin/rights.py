@@ -142,7 +142,7 @@ def download_export(request_id: uuid.UUID, work: SessionDep, who: PrincipalDep) 
         raise StepRefused(f"a {found.kind} request has no export")
     if found.state not in (RequestState.APPROVED, RequestState.CARRIED_OUT):
         raise StepRefused(f"the request is {found.state}; it must be approved first")
-    body = export.export_person(work, who.board_id, found.person_id, utcnow())
+    body = export.export_person(work, who.board_id, requests.subject_of(found), utcnow())
     headers = {
         "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="access-{found.id}.zip"',

@@ -76,7 +76,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("person_id", sa.Uuid(), nullable=False),
+        sa.Column("person_id", sa.Uuid(), nullable=True),
         sa.Column("provider_id", sa.Uuid(), nullable=True),
         sa.Column("filed_by", sa.String(length=200), nullable=False),
         sa.Column("contact_email", sa.String(length=256), nullable=True),
