@@ -15,7 +15,7 @@ class FileRequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RequestKind
-    person_id: uuid.UUID
+    person_id: uuid.UUID | None  # None once the person is erased
     provider_id: uuid.UUID | None = Field(
         default=None, description="For an objection or restriction: only this provider"
     )
@@ -41,7 +41,7 @@ class LinkBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RequestKind
-    person_id: uuid.UUID
+    person_id: uuid.UUID | None  # None once the person is erased
     guardian_id: uuid.UUID | None = None
     provider_id: uuid.UUID | None = None
     valid_days: int = Field(default=14, ge=1, le=60)
@@ -80,7 +80,7 @@ class RequestOut(BaseModel):
     state: str
     channel: str
     person_kind: str
-    person_id: uuid.UUID
+    person_id: uuid.UUID | None  # None once the person is erased
     provider_id: uuid.UUID | None
     filed_by: str
     received_at: datetime
