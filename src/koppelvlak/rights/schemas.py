@@ -15,7 +15,7 @@ class FileRequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RequestKind
-    person_id: uuid.UUID | None  # None once the person is erased
+    person_id: uuid.UUID
     provider_id: uuid.UUID | None = Field(
         default=None, description="For an objection or restriction: only this provider"
     )
@@ -41,7 +41,7 @@ class LinkBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RequestKind
-    person_id: uuid.UUID | None  # None once the person is erased
+    person_id: uuid.UUID
     guardian_id: uuid.UUID | None = None
     provider_id: uuid.UUID | None = None
     valid_days: int = Field(default=14, ge=1, le=60)
