@@ -9,6 +9,7 @@ from koppelvlak.connections import models as connections_models
 from koppelvlak.providers import models as providers_models
 from koppelvlak.release import models as release_models
 from koppelvlak.results import models as results_models
+from koppelvlak.rights import holds_models as rights_holds_models
 from koppelvlak.roster import models as roster_models
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "providers_models",
     "release_models",
     "results_models",
+    "rights_holds_models",
     "roster_models",
 ]
