@@ -67,21 +67,36 @@ def find_subject(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) ->
     return Subject(person_id, board_id, SubjectKind.GUARDIAN, frozenset(schools))
 
 
-def school_purposes(session: Session, board_id: uuid.UUID) -> dict[uuid.UUID, frozenset[str]]:
-    """Per school of the board, the purpose codes of its connections (any state)."""
+# The dataset entity type that processes each kind of person; a guardian is processed with
+# their children's data.
+_ENTITY = {
+    SubjectKind.STUDENT: "students",
+    SubjectKind.STAFF: "staff",
+    SubjectKind.GUARDIAN: "students",
+}
+
+
+def school_purposes(
+    session: Session, board_id: uuid.UUID, kind: SubjectKind | None = None
+) -> dict[uuid.UUID, frozenset[str]]:
+    """Per school of the board, the purpose codes of its connections (any state).
+
+    With ``kind``, only connections whose dataset processes that kind of person.
+    """
     rows = session.execute(
-        select(Connection.school_id, DatasetVersion.purpose_code)
+        select(Connection.school_id, DatasetVersion.purpose_code, DatasetVersion.entity_types)
         .join(DatasetVersion, DatasetVersion.id == Connection.dataset_version_id)
         .where(Connection.board_id == board_id)
     ).all()
     found: dict[uuid.UUID, set[str]] = {}
-    for school_id, code in rows:
-        found.setdefault(school_id, set()).add(code)
+    for school_id, code, entity_types in rows:
+        if kind is None or _ENTITY[kind] in entity_types.split(","):
+            found.setdefault(school_id, set()).add(code)
     return {school: frozenset(codes) for school, codes in found.items()}
 
 
 def purposes_of(session: Session, subject: Subject) -> frozenset[str]:
-    per_school = school_purposes(session, subject.board_id)
+    per_school = school_purposes(session, subject.board_id, subject.kind)
     return frozenset(code for s in subject.school_ids for code in per_school.get(s, ()))
 
 
@@ -90,17 +105,31 @@ def retention_of(session: Session) -> dict[str, str]:
     return {code: p.retention for code, p in catalogue.purposes(session).items()}
 
 
-def retention_ends(start: date, duration: str) -> date:
-    """The first day after ``start`` + ``duration`` (P1Y, P6M, P2W, P30D, combined)."""
+def _parts(duration: str) -> tuple[int, int]:
+    """(months, days) of an ISO 8601 duration, weeks counted as seven days."""
     match = _DURATION.match(duration)
     if match is None or not any(match.groups()):
         raise ValueError(f"retention {duration!r} is not an ISO 8601 duration")
     years, months, weeks, days = (int(g or 0) for g in match.groups())
-    month_index = start.month - 1 + months
-    year = start.year + years + month_index // 12
-    month = month_index % 12 + 1
-    day = min(start.day, _days_in_month(year, month))
-    return date(year, month, day) + timedelta(weeks=weeks, days=days)
+    return years * 12 + months, weeks * 7 + days
+
+
+def _add_months(start: date, months: int) -> date:
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(start.day, _days_in_month(year, month + 1)))
+
+
+def retention_ends(start: date, duration: str) -> date:
+    """``start`` + ``duration`` (P1Y, P6M, P2W, P30D, combined): the day retention ends."""
+    months, days = _parts(duration)
+    return _add_months(start, months) + timedelta(days=days)
+
+
+def retention_starts(end: date, duration: str) -> date:
+    """``end`` − ``duration``: what is older than this is past retention on ``end``."""
+    months, days = _parts(duration)
+    return _add_months(end - timedelta(days=days), -months)
 
 
 def _days_in_month(year: int, month: int) -> int:

@@ -77,7 +77,6 @@ class PlanState(enum.StrEnum):
     PLANNED = "planned"
     APPROVED = "approved"
     DONE = "done"
-    REFUSED = "refused"  # the data changed since the plan was made: make a new one
 
 
 class PurgePlan(Base):

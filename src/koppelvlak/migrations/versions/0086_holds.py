@@ -92,7 +92,6 @@ def upgrade() -> None:
                 "planned",
                 "approved",
                 "done",
-                "refused",
                 name="plan_state",
                 native_enum=False,
                 create_constraint=True,
