@@ -14,8 +14,10 @@ from koppelvlak.cli import connection as connection_commands
 from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
+from koppelvlak.cli import erase as erase_commands
 from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import provider as provider_commands
+from koppelvlak.cli import purge as purge_commands
 from koppelvlak.cli import register as register_commands
 from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import results as results_commands
@@ -43,6 +45,9 @@ app.add_typer(connection_commands.app, name="connection")
 app.add_typer(release_commands.app, name="release")
 app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
+app.command("erase")(erase_commands.erase)
+app.add_typer(erase_commands.hold_app, name="hold")
+app.add_typer(purge_commands.app, name="purge")
 
 
 def _version(value: bool) -> None:
