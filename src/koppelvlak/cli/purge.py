@@ -73,8 +73,10 @@ def purge(
 
 
 def _show(findings: Findings, as_json: bool) -> None:
+    from koppelvlak.rights.retention import document
+
     if as_json:
-        typer.echo(json.dumps(_document(findings), indent=2))
+        typer.echo(json.dumps(document(findings), indent=2))
         return
     for person in findings.people:
         purposes = ",".join(person.purposes) or "-"
@@ -98,39 +100,6 @@ def _show(findings: Findings, as_json: bool) -> None:
     for held in findings.held:
         out.print(f"kept by legal hold {held.hold_id}: person {held.person_id}", markup=False)
     err.print("nothing is past retention" if findings.empty else "dry run: nothing was changed")
-
-
-def _document(findings: Findings) -> dict[str, object]:
-    cut = findings.ledger_before
-    return {
-        "as_of": findings.as_of.isoformat(),
-        "people": [
-            {
-                "person_id": str(p.person_id),
-                "kind": p.kind.value,
-                "ended_on": p.ended_on.isoformat(),
-                "kept_until": p.kept_until.isoformat(),
-                "purposes": list(p.purposes),
-            }
-            for p in findings.people
-        ],
-        "results": [
-            {
-                "result_id": str(r.result_id),
-                "purpose": r.purpose_code,
-                "taken_on": r.taken_on.isoformat(),
-                "kept_until": r.kept_until.isoformat(),
-            }
-            for r in findings.results
-        ],
-        "ledger": {
-            "recorded_before": None if cut is None else cut.isoformat(),
-            "entries": findings.ledger_entries,
-        },
-        "held": [{"person_id": str(h.person_id), "hold_id": str(h.hold_id)} for h in findings.held],
-        "counts": findings.counts,
-        "fingerprint": findings.fingerprint,
-    }
 
 
 @app.command("plan")

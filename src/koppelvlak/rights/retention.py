@@ -258,3 +258,37 @@ def find(session: Session, board_id: uuid.UUID, as_of: datetime) -> Findings:
         ledger_entries=ledger_entries,
         held=tuple(sorted(kept_back, key=lambda h: str(h.person_id))),
     )
+
+
+def document(findings: Findings) -> dict[str, object]:
+    """The findings as plain JSON values: what the dry run shows, in the CLI and the API."""
+    cut = findings.ledger_before
+    return {
+        "as_of": findings.as_of.isoformat(),
+        "people": [
+            {
+                "person_id": str(p.person_id),
+                "kind": p.kind.value,
+                "ended_on": p.ended_on.isoformat(),
+                "kept_until": p.kept_until.isoformat(),
+                "purposes": list(p.purposes),
+            }
+            for p in findings.people
+        ],
+        "results": [
+            {
+                "result_id": str(r.result_id),
+                "purpose": r.purpose_code,
+                "taken_on": r.taken_on.isoformat(),
+                "kept_until": r.kept_until.isoformat(),
+            }
+            for r in findings.results
+        ],
+        "ledger": {
+            "recorded_before": None if cut is None else cut.isoformat(),
+            "entries": findings.ledger_entries,
+        },
+        "held": [{"person_id": str(h.person_id), "hold_id": str(h.hold_id)} for h in findings.held],
+        "counts": findings.counts,
+        "fingerprint": findings.fingerprint,
+    }
