@@ -39,11 +39,15 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     _add_error_handlers(app)
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.routes import router as admin_router
+    from koppelvlak.api.notices import admin_router as notices_admin_router
+    from koppelvlak.api.notices import router as notices_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
     app.include_router(onboarding_router)
+    app.include_router(notices_router)
+    app.include_router(notices_admin_router)
     mount_provider_api(app, runtime)
     return app
 

@@ -13,6 +13,7 @@ from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import connection as connection_commands
 from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
+from koppelvlak.cli import delivery as delivery_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import provider as provider_commands
@@ -43,6 +44,8 @@ app.add_typer(connection_commands.app, name="connection")
 app.add_typer(release_commands.app, name="release")
 app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
+app.add_typer(delivery_commands.notices_app, name="notices")
+app.add_typer(delivery_commands.app, name="delivery")
 
 
 def _version(value: bool) -> None:
