@@ -22,6 +22,7 @@ from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import results as results_commands
 from koppelvlak.cli import serve as serve_commands
 from koppelvlak.cli import sync as sync_commands
+from koppelvlak.cli import worker as worker_commands
 from koppelvlak.cli.failures import describe
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
 app.add_typer(delivery_commands.notices_app, name="notices")
 app.add_typer(delivery_commands.app, name="delivery")
+app.command("worker")(worker_commands.worker)
 
 
 def _version(value: bool) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.connections import repository as connection_repository
 from koppelvlak.connections.models import Connection, ConnectionState
-from koppelvlak.delivery import outbox, repository
+from koppelvlak.delivery import outbox, repository, signing
 from koppelvlak.delivery.errors import EndpointRefused
 from koppelvlak.delivery.models import DeletionNotice, PushRegistration
 from koppelvlak.kit.clock import as_utc
@@ -42,20 +42,14 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, *, allow_loopback_http: bool = False) -> str:
     """An HTTPS URL, or plain HTTP on loopback when ``KOPPELVLAK_DELIVERY_ALLOW_LOOPBACK_HTTP``."""
-    from koppelvlak.config import get_settings
-
     parts = urlsplit(url)
     if not parts.hostname or parts.username or parts.password:
         raise EndpointRefused("the push endpoint must be an absolute URL without credentials")
     if parts.scheme == "https":
         return url
-    if (
-        parts.scheme == "http"
-        and _loopback(parts.hostname)
-        and get_settings().delivery_allow_loopback_http
-    ):
+    if parts.scheme == "http" and _loopback(parts.hostname) and allow_loopback_http:
         return url
     raise EndpointRefused("the push endpoint must use HTTPS")
 
@@ -68,6 +62,7 @@ def register(
     url: str,
     actor: str,
     at: datetime,
+    allow_loopback_http: bool = False,
 ) -> PushRegistration:
     """Deliver this connection by push to ``url``; an active one gets its full release now."""
     connection = connection_repository.connection_in_board(session, board_id, connection_id)
@@ -82,14 +77,19 @@ def register(
             connection_id=connection_id,
             board_id=board_id,
             provider_id=connection.provider_id,
-            url=check_url(url),
+            url=check_url(url, allow_loopback_http=allow_loopback_http),
             registered_at=at,
             registered_by=actor[:200],
             pushed_version=-1,
         )
         session.add(found)
     else:
-        found.url, found.registered_at, found.registered_by = check_url(url), at, actor[:200]
+        found.url, found.registered_at, found.registered_by = (
+            check_url(url, allow_loopback_http=allow_loopback_http),
+            at,
+            actor[:200],
+        )
+    signing.ensure_key(session, connection.provider_id, at)
     session.flush()
     if connection.state == ConnectionState.ACTIVE:
         enqueue_release(session, connection, at)
