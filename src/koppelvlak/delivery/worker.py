@@ -212,12 +212,18 @@ def deliveries(
     return list(session.scalars(statement))
 
 
-def attempts(
-    session: Session, *, board_id: uuid.UUID, delivery_id: uuid.UUID
-) -> list[DeliveryAttempt]:
+def delivery_of(session: Session, *, board_id: uuid.UUID, delivery_id: uuid.UUID) -> DeliveryOutbox:
+    """One delivery of this board; another board's answers as unknown (404)."""
     row = session.get(DeliveryOutbox, delivery_id)
     if row is None or row.board_id != board_id:
         raise DeliveryUnknown(f"no delivery {delivery_id} in this board")
+    return row
+
+
+def attempts(
+    session: Session, *, board_id: uuid.UUID, delivery_id: uuid.UUID
+) -> list[DeliveryAttempt]:
+    delivery_of(session, board_id=board_id, delivery_id=delivery_id)
     statement = (
         select(DeliveryAttempt)
         .where(DeliveryAttempt.delivery_id == delivery_id)
