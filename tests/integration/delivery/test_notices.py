@@ -143,7 +143,6 @@ class TestARevokedConnection:
         )
         assert (notice.connection_id, notice.reason) == (first.connection.id, "connection_ended")
 
-
     def test_with_many_people_tells_exactly_those_it_received(self, session: Session) -> None:
         setup = connected(session)
         people = [pupil(session, setup) for _ in range(30)]
