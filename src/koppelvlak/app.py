@@ -41,6 +41,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from koppelvlak.api.admin.purge import router as purge_router
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.routes import router as admin_router
+    from koppelvlak.api.notices import admin_router as notices_admin_router
+    from koppelvlak.api.notices import router as notices_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
 
     app.include_router(admin_router)
@@ -48,6 +50,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(holds_router)
     app.include_router(purge_router)
     app.include_router(onboarding_router)
+    app.include_router(notices_router)
+    app.include_router(notices_admin_router)
     mount_provider_api(app, runtime)
     return app
 

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from koppelvlak.delivery.notices import notify_erasure
 from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit.clock import as_utc
 from koppelvlak.rights import applicable, holds, removal
@@ -32,10 +33,12 @@ class InvalidErasure(KoppelvlakError):
 
 @dataclass(frozen=True)
 class NoticeState:
-    """One deletion notice to one provider, and whether the provider acknowledged it."""
+    """One deletion notice (per connection that received the person), and whether the
+    provider acknowledged it: an erasure repeated while a notice is open finds it again."""
 
+    notice_id: uuid.UUID
     provider_id: uuid.UUID
-    notice_id: uuid.UUID | None
+    connection_id: uuid.UUID
     acknowledged: bool
 
 
@@ -70,10 +73,16 @@ def _request_ref(value: str | None) -> str | None:
 def _notify(
     session: Session, board_id: uuid.UUID, person_id: uuid.UUID, at: datetime
 ) -> tuple[NoticeState, ...]:
-    """A deletion notice per provider that received the person's data, made before erasing."""
+    """A deletion notice per connection that received the person (the ledger says which),
+    made before anything is erased: the notice reads the ledger and the kept pseudonym."""
     return tuple(
-        NoticeState(provider_id=provider_id, notice_id=None, acknowledged=False)
-        for provider_id in sorted(removal.recipients(session, board_id, person_id), key=str)
+        NoticeState(
+            notice_id=notice.id,
+            provider_id=notice.provider_id,
+            connection_id=notice.connection_id,
+            acknowledged=notice.acknowledged_at is not None,
+        )
+        for notice in notify_erasure(session, board_id=board_id, person_id=person_id, at=at)
     )
 
 

@@ -45,18 +45,6 @@ def _count_delete(session: Session, statement: Any) -> int:
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
 
 
-def recipients(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """Providers that received this person's data: in a kept release now, or in the ledger."""
-    kept = session.scalars(
-        select(KeptRelease.provider_id)
-        .join(KeptObject, KeptObject.connection_id == KeptRelease.connection_id)
-        .where(KeptObject.board_id == board_id, KeptObject.person_id == person_id)
-        .distinct()
-    ).all()
-    disclosed = {d.provider_id for d in audit.disclosures_for_person(session, board_id, person_id)}
-    return frozenset(kept) | disclosed
-
-
 def _kept_release(session: Session, subject: Subject) -> int:
     """Drop the person's objects (tombstones too) and restate each touched release's counts."""
     where = (KeptObject.board_id == subject.board_id, KeptObject.person_id == subject.person_id)

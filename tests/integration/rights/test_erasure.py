@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import service as audit
+from koppelvlak.delivery import notices
 from koppelvlak.release import kept
 from koppelvlak.rights import holds
 from koppelvlak.rights.applicable import UnknownPerson
@@ -63,7 +64,14 @@ class TestErasingAStudent:
         )
         kept.settle(session, cast.KEY)
 
-        assert traces(session, needles) == []
+        left = traces(session, needles)
+        # Only the deletion notice still names them — by id and the pseudonym the provider
+        # knows — so the notice can be sent, acknowledged and chased (ADR 0116).
+        assert {(t.table, t.column) for t in left} <= {
+            ("deletion_notice", "person_id"),
+            ("deletion_notice", "pseudonym"),
+        }
+        assert len({t.row for t in left}) == 1  # one notice row, nothing else
 
     def test_the_name_remains_only_with_the_namesake(self, session: Session) -> None:
         people = cast.build(session)
@@ -84,14 +92,21 @@ class TestErasingAStudent:
     def test_makes_a_notice_for_each_provider_that_received_their_data(
         self, session: Session
     ) -> None:
-        people = cast.build(session)
+        people = cast.build(session)  # the staff-only provider never received her
+        pseudonyms_before = cast.pseudonyms(session, people.fenna.id)
 
         report = erase_person_data(
             session, board_id=people.board.id, person_id=people.fenna.id, at=LATER
         )
 
         assert {n.provider_id for n in report.notices} == {people.pupils.provider.id}
+        assert [n.connection_id for n in report.notices] == [people.pupils.connection.id]
         assert report.awaiting == report.notices  # nobody acknowledged yet
+        (notice,) = notices.notices_for_person(
+            session, board_id=people.board.id, person_id=people.fenna.id
+        )
+        assert (notice.id, notice.reason) == (report.notices[0].notice_id, "erasure")
+        assert notice.pseudonym in pseudonyms_before
 
     def test_keeps_the_ledger_verifiable_and_the_kept_release_equal_to_a_fresh_resolve(
         self, session: Session

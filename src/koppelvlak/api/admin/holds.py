@@ -58,8 +58,9 @@ def _report(report: ErasureReport) -> dict[str, Any]:
         "removed": dict(report.removed),
         "notices": [
             {
+                "notice_id": str(n.notice_id),
                 "provider_id": str(n.provider_id),
-                "notice_id": None if n.notice_id is None else str(n.notice_id),
+                "connection_id": str(n.connection_id),
                 "acknowledged": n.acknowledged,
             }
             for n in report.notices

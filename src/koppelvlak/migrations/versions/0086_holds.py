@@ -1,7 +1,7 @@
 """legal holds, the minimal erasure record and purge plans (erasure and retention, issue 13)
 
 Revision ID: 0086_holds
-Revises: 0008_ledger_compact
+Revises: 0080_delivery
 Create Date: 2026-12-02 16:28:47.012239
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0086_holds"
-down_revision: str | None = "0008_ledger_compact"
+down_revision: str | None = "0080_delivery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
