@@ -1,7 +1,7 @@
 """rights: data-subject requests, their steps, and the used single-use request links.
 
 Revision ID: 0082_rights
-Revises: 0008_ledger_compact
+Revises: 0086_holds
 Create Date: 2026-12-02 16:28:29.207730
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0082_rights"
-down_revision: str | None = "0008_ledger_compact"
+down_revision: str | None = "0086_holds"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
