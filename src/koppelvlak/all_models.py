@@ -7,9 +7,12 @@ from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
 from koppelvlak.policies import models as policies_models
+from koppelvlak.delivery import models as delivery_models
 from koppelvlak.providers import models as providers_models
 from koppelvlak.release import models as release_models
 from koppelvlak.results import models as results_models
+from koppelvlak.rights import holds_models as rights_holds_models
+from koppelvlak.rights import models as rights_models
 from koppelvlak.roster import models as roster_models
 
 __all__ = [
@@ -17,8 +20,11 @@ __all__ = [
     "catalogue_models",
     "connections_models",
     "policies_models",
+    "delivery_models",
     "providers_models",
     "release_models",
     "results_models",
+    "rights_holds_models",
+    "rights_models",
     "roster_models",
 ]

@@ -38,16 +38,28 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     mount_uwlr(app)
     _add_error_handlers(app)
     from koppelvlak.api.admin.policies import router as policies_router
+    from koppelvlak.api.admin.holds import router as holds_router
+    from koppelvlak.api.admin.purge import router as purge_router
     from koppelvlak.api.admin.registers import router as registers_router
+    from koppelvlak.api.admin.rights import router as rights_router
     from koppelvlak.api.admin.routes import router as admin_router
+    from koppelvlak.api.notices import admin_router as notices_admin_router
+    from koppelvlak.api.notices import router as notices_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
     from koppelvlak.web.register import router as public_register_router
+    from koppelvlak.api.rights_links import router as rights_links_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
+    app.include_router(holds_router)
+    app.include_router(purge_router)
     app.include_router(onboarding_router)
     app.include_router(policies_router)
     app.include_router(public_register_router)
+    app.include_router(rights_router)
+    app.include_router(rights_links_router)
+    app.include_router(notices_router)
+    app.include_router(notices_admin_router)
     mount_provider_api(app, runtime)
     return app
 

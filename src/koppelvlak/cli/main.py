@@ -13,15 +13,21 @@ from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import connection as connection_commands
 from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
+from koppelvlak.cli import delivery as delivery_commands
 from koppelvlak.cli import demo as demo_commands
+from koppelvlak.cli import erase as erase_commands
+from koppelvlak.cli import export as export_commands
 from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import policy as policy_commands
 from koppelvlak.cli import provider as provider_commands
+from koppelvlak.cli import purge as purge_commands
 from koppelvlak.cli import register as register_commands
 from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import results as results_commands
+from koppelvlak.cli import rights as rights_commands
 from koppelvlak.cli import serve as serve_commands
 from koppelvlak.cli import sync as sync_commands
+from koppelvlak.cli import worker as worker_commands
 from koppelvlak.cli.failures import describe
 
 app = typer.Typer(
@@ -45,6 +51,14 @@ app.add_typer(release_commands.app, name="release")
 app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
 app.add_typer(policy_commands.app, name="policy")
+app.add_typer(delivery_commands.notices_app, name="notices")
+app.add_typer(delivery_commands.app, name="delivery")
+app.command("worker")(worker_commands.worker)
+app.command("erase")(erase_commands.erase)
+app.add_typer(erase_commands.hold_app, name="hold")
+app.add_typer(purge_commands.app, name="purge")
+app.add_typer(rights_commands.app, name="rights")
+app.add_typer(export_commands.app, name="export")
 
 
 def _version(value: bool) -> None:

@@ -37,6 +37,10 @@ def serve(
     runtime.engine.dispose()  # each worker opens its own connections
     if runtime.is_sqlite and runtime.settings.refresh_minutes > 0:
         _refresh_in_background(runtime)
+    if runtime.is_sqlite:  # embedded: the outbox is sent from this process too
+        from koppelvlak.cli.worker import start_in_background
+
+        start_in_background(runtime)
     workers = workers or cores()
     err.print(
         f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()}, "
@@ -71,6 +75,7 @@ def _refresh_in_background(runtime: object) -> None:
 
     from koppelvlak.kit.clock import utcnow
     from koppelvlak.release import kept
+    from koppelvlak.rights.requests import remind_every_board
     from koppelvlak.runtime import Runtime
 
     assert isinstance(runtime, Runtime)
@@ -83,6 +88,11 @@ def _refresh_in_background(runtime: object) -> None:
                     kept.refresh_all(session, utcnow(), runtime.secrets.pseudonym_key)
             except Exception as error:  # a failed round is retried the next round
                 err.print(f"[yellow]kept release refresh failed: {type(error).__name__}[/]")
+            try:  # data-subject request deadlines: the DPO is mailed once, a week ahead
+                with runtime.unit_of_work(write=True) as session:
+                    remind_every_board(session, at=utcnow(), dpo_email=runtime.settings.dpo_email)
+            except Exception as error:
+                err.print(f"[yellow]rights reminders failed: {type(error).__name__}[/]")
             time.sleep(interval)
 
     threading.Thread(target=loop, name="kept-release-refresh", daemon=True).start()

@@ -1,0 +1,1 @@
+"""Data-subject rights: requests, access exports, erasure, retention and holds."""
