@@ -6,8 +6,8 @@ One line per bounded context that owns tables; keep it sorted.
 from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
-from koppelvlak.policies import models as policies_models
 from koppelvlak.delivery import models as delivery_models
+from koppelvlak.policies import models as policies_models
 from koppelvlak.providers import models as providers_models
 from koppelvlak.release import models as release_models
 from koppelvlak.results import models as results_models
@@ -19,8 +19,8 @@ __all__ = [
     "audit_models",
     "catalogue_models",
     "connections_models",
-    "policies_models",
     "delivery_models",
+    "policies_models",
     "providers_models",
     "release_models",
     "results_models",

@@ -37,8 +37,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     _add_health(app)
     mount_uwlr(app)
     _add_error_handlers(app)
-    from koppelvlak.api.admin.policies import router as policies_router
     from koppelvlak.api.admin.holds import router as holds_router
+    from koppelvlak.api.admin.policies import router as policies_router
     from koppelvlak.api.admin.purge import router as purge_router
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.rights import router as rights_router
@@ -46,8 +46,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from koppelvlak.api.notices import admin_router as notices_admin_router
     from koppelvlak.api.notices import router as notices_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
-    from koppelvlak.web.register import router as public_register_router
     from koppelvlak.api.rights_links import router as rights_links_router
+    from koppelvlak.web.register import router as public_register_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
