@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.audit import service as audit
 from koppelvlak.connections.models import Licence, Objection, ParentalConsent
 from koppelvlak.kit import changes
+from koppelvlak.policies.models import PolicyAcceptance
 from koppelvlak.release import kept_objects
 from koppelvlak.release import kept_repository as kept_rows
 from koppelvlak.release.models import KeptObject, KeptRelease
@@ -158,9 +159,26 @@ def _roster(session: Session, subject: Subject, links: Iterable[uuid.UUID]) -> d
     return counts
 
 
+def _acceptances(session: Session, subject: Subject) -> int:
+    """The person's own policy acceptances go; a guardian's name leaves the children's ones."""
+    board, person = subject.board_id, subject.person_id
+    session.execute(
+        update(PolicyAcceptance)
+        .where(PolicyAcceptance.board_id == board, PolicyAcceptance.guardian_id == person)
+        .values(guardian_id=None)
+    )
+    return _count_delete(
+        session,
+        delete(PolicyAcceptance).where(
+            PolicyAcceptance.board_id == board, PolicyAcceptance.subject_id == person
+        ),
+    )
+
+
 def _exceptions(session: Session, subject: Subject) -> dict[str, int]:
     board, person = subject.board_id, subject.person_id
     return {
+        "policy_acceptance": _acceptances(session, subject),
         "result_score": _count_delete(
             session,
             delete(ResultScore).where(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.audit import service as audit
 from koppelvlak.connections import exceptions
 from koppelvlak.connections.models import ConsentState
+from koppelvlak.policies import acceptance
 from koppelvlak.providers.schemas import DatasetSpec
 from koppelvlak.release import kept
 from koppelvlak.release.models import KeptObject
@@ -32,6 +33,7 @@ from koppelvlak.roster.models import (
     Student,
     StudentMembership,
 )
+from tests.factories import policies
 from tests.factories.audit import DisclosureFactory
 from tests.factories.providers import T0, Setup, accredited_provider, board_with_school, connected
 from tests.factories.roster import GroupFactory
@@ -174,6 +176,16 @@ def build(session: Session) -> Cast:
             ),
             at=T0 + timedelta(minutes=1),
         )
+    statement = policies.published(session, board.id)
+    acceptance.accept(  # the guardian accepts for the child under 16: both ids are on the row
+        session,
+        board.id,
+        statement.policy_id,
+        fenna.id,
+        actor="admin:test",
+        at=T0,
+        guardian_id=guardian.id,
+    )
     kept.settle(session, KEY)
     return Cast(board, school, fenna, namesake, guardian, teacher, pupils, teachers, run)
 

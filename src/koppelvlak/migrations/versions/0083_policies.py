@@ -1,7 +1,7 @@
 """policies: versions and acceptances per board
 
 Revision ID: 0083_policies
-Revises: 0008_ledger_compact
+Revises: 0082_rights
 Create Date: 2026-12-02 16:30:00
 
 Three new tables of the policies context (ADR 0120): a policy per board and audience, its
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0083_policies"
-down_revision: str | None = "0008_ledger_compact"
+down_revision: str | None = "0082_rights"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
