@@ -37,13 +37,24 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     _add_health(app)
     mount_uwlr(app)
     _add_error_handlers(app)
+    from koppelvlak.api.admin.incidents import router as admin_incidents_router
+    from koppelvlak.api.admin.mandates import router as admin_mandates_router
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.routes import router as admin_router
+    from koppelvlak.api.incidents import router as incidents_router
+    from koppelvlak.api.mandates import router as mandates_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
     app.include_router(onboarding_router)
+    for router in (
+        admin_mandates_router,
+        admin_incidents_router,
+        mandates_router,
+        incidents_router,
+    ):
+        app.include_router(router)
     mount_provider_api(app, runtime)
     return app
 
