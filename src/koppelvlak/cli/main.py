@@ -15,6 +15,8 @@ from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import import_cmd as import_commands
+from koppelvlak.cli import incident as incident_commands
+from koppelvlak.cli import mandate as mandate_commands
 from koppelvlak.cli import provider as provider_commands
 from koppelvlak.cli import register as register_commands
 from koppelvlak.cli import release as release_commands
@@ -43,6 +45,8 @@ app.add_typer(connection_commands.app, name="connection")
 app.add_typer(release_commands.app, name="release")
 app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
+app.add_typer(mandate_commands.app, name="mandate")
+app.add_typer(incident_commands.app, name="incident")
 
 
 def _version(value: bool) -> None:
