@@ -294,3 +294,29 @@ def _view(mandate: Mandate, service: str, school: School, at: datetime) -> Manda
         revocation_reason=mandate.revocation_reason,
         status=_status(mandate, at),
     )
+
+
+def check_connection(
+    session: Session, *, connection_id: uuid.UUID, school_id: uuid.UUID, at: datetime
+) -> bool:
+    """Whether anything may be pushed for this connection now (the delivery path asks this).
+
+    A connection without a service needs no mandate. One with a service (its final-test rule,
+    ADR 0108) needs the school's valid mandate of the rule's party; without it the refusal is
+    recorded (kept when the caller commits) and the answer is False.
+    """
+    rule = repository.final_test_rule(session, connection_id)
+    if rule is None:
+        return True
+    try:
+        require_mandate(
+            session,
+            school_id=school_id,
+            service=rule.service,
+            party=rule.party,
+            at=at,
+            connection_id=connection_id,
+        )
+    except MandateMissing:
+        return False
+    return True

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from koppelvlak.mandates import final_test
 from koppelvlak.mandates import service as mandates
 from koppelvlak.mandates.errors import (
     InvalidIdentifier,
@@ -19,7 +20,7 @@ from koppelvlak.mandates.errors import (
 )
 from koppelvlak.mandates.models import Mandate, MandateRefusal
 from koppelvlak.roster.models import Board, School
-from tests.factories.providers import T0, board_with_school
+from tests.factories.providers import T0, board_with_school, connected
 
 EINDTOETS = "Logistiek Proces Eindtoets PO"
 OIN = "00000001234567890000"
@@ -260,3 +261,28 @@ class TestTheBoardsView:
             (EINDTOETS, "valid"),
             ("Verzuim", "not_yet_valid"),
         ]
+
+
+class TestCheckConnection:
+    def test_a_connection_without_a_service_needs_no_mandate(self, session: Session) -> None:
+        setup = connected(session)
+        assert mandates.check_connection(
+            session, connection_id=setup.connection.id, school_id=setup.school.id, at=T0
+        )
+        assert mandates.refusals(session, setup.board.id) == []
+
+    def test_a_final_test_connection_needs_the_mandate_of_its_party(self, session: Session) -> None:
+        setup = connected(session)
+        board, school, connection_id = setup.board, setup.school, setup.connection.id
+        final_test.set_rule(
+            session, board.id, connection_id, reference_date=date(2026, 1, 15), actor="a", at=T0
+        )
+        assert not mandates.check_connection(
+            session, connection_id=connection_id, school_id=school.id, at=T0
+        )
+        (refusal,) = mandates.refusals(session, board.id)
+        assert (refusal.party, refusal.connection_id) == (setup.provider.kvk_number, connection_id)
+        _grant(session, board, school, party=setup.provider.kvk_number)
+        assert mandates.check_connection(
+            session, connection_id=connection_id, school_id=school.id, at=T0
+        )
