@@ -6,6 +6,7 @@ One line per bounded context that owns tables; keep it sorted.
 from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
+from koppelvlak.delivery import models as delivery_models
 from koppelvlak.incidents import models as incidents_models
 from koppelvlak.mandates import models as mandates_models
 from koppelvlak.providers import models as providers_models
@@ -17,6 +18,7 @@ __all__ = [
     "audit_models",
     "catalogue_models",
     "connections_models",
+    "delivery_models",
     "incidents_models",
     "mandates_models",
     "providers_models",

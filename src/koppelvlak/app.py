@@ -43,6 +43,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from koppelvlak.api.admin.routes import router as admin_router
     from koppelvlak.api.incidents import router as incidents_router
     from koppelvlak.api.mandates import router as mandates_router
+    from koppelvlak.api.notices import admin_router as notices_admin_router
+    from koppelvlak.api.notices import router as notices_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
 
     app.include_router(admin_router)
@@ -55,6 +57,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         incidents_router,
     ):
         app.include_router(router)
+    app.include_router(notices_router)
+    app.include_router(notices_admin_router)
     mount_provider_api(app, runtime)
     return app
 

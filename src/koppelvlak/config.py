@@ -89,6 +89,30 @@ class Settings(BaseSettings):
         "(one .eml file per mail; the embedded default)",
     )
     mail_from: str = Field(default="koppelvlak@localhost", description="Sender of every mail")
+    notice_deadline_days: int = Field(
+        default=14, ge=1, le=365, description="Days a provider has to acknowledge a deletion notice"
+    )
+    notice_escalation_to: str | None = Field(
+        default=None, description="Mail address for overdue deletion notices (unset: logged)"
+    )
+    delivery_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Push attempts before a delivery is dead-lettered"
+    )
+    delivery_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="How long one push request may take"
+    )
+    delivery_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3_600,
+        description="How long a worker's claim lasts; a killed worker's claims are retaken after",
+    )
+    delivery_backoff_seconds: float = Field(
+        default=2.0, gt=0, le=3_600, description="First retry delay; doubles per attempt"
+    )
+    delivery_allow_loopback_http: bool = Field(
+        default=False, description="Allow plain-HTTP push endpoints on loopback (tests only)"
+    )
     log_level: str = "info"
     uwlr_dir: Path | None = None
     uwlr_key_checks: int = Field(

@@ -32,6 +32,7 @@ class Runtime:
         # and sends the mail it queued only once it has committed.
         for sessions in (self.sessions, self.writer_sessions):
             event.listen(sessions, "before_commit", self._settle_kept_releases)
+            event.listen(sessions, "before_commit", self._follow_kept_releases)
             event.listen(sessions, "after_commit", self._send_queued_mail)
             event.listen(sessions, "after_rollback", mail.drop_queued)
 
@@ -52,6 +53,12 @@ class Runtime:
         from koppelvlak.release import kept
 
         kept.settle(session, self.secrets.pseudonym_key)
+
+    def _follow_kept_releases(self, session: Session) -> None:
+        """Deletion notices and pushes for what the kept releases just changed, same commit."""
+        from koppelvlak.delivery import flows
+
+        flows.after_refresh(session)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:

@@ -13,6 +13,7 @@ from koppelvlak.cli import audit as audit_commands
 from koppelvlak.cli import connection as connection_commands
 from koppelvlak.cli import dataset as dataset_commands
 from koppelvlak.cli import db as db_commands
+from koppelvlak.cli import delivery as delivery_commands
 from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import import_cmd as import_commands
 from koppelvlak.cli import incident as incident_commands
@@ -23,6 +24,7 @@ from koppelvlak.cli import release as release_commands
 from koppelvlak.cli import results as results_commands
 from koppelvlak.cli import serve as serve_commands
 from koppelvlak.cli import sync as sync_commands
+from koppelvlak.cli import worker as worker_commands
 from koppelvlak.cli.failures import describe
 
 app = typer.Typer(
@@ -47,6 +49,9 @@ app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
 app.add_typer(mandate_commands.app, name="mandate")
 app.add_typer(incident_commands.app, name="incident")
+app.add_typer(delivery_commands.notices_app, name="notices")
+app.add_typer(delivery_commands.app, name="delivery")
+app.command("worker")(worker_commands.worker)
 
 
 def _version(value: bool) -> None:

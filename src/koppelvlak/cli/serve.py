@@ -37,6 +37,10 @@ def serve(
     runtime.engine.dispose()  # each worker opens its own connections
     if runtime.is_sqlite and runtime.settings.refresh_minutes > 0:
         _refresh_in_background(runtime)
+    if runtime.is_sqlite:  # embedded: the outbox is sent from this process too
+        from koppelvlak.cli.worker import start_in_background
+
+        start_in_background(runtime)
     workers = workers or cores()
     err.print(
         f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()}, "

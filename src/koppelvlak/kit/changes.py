@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 _KEY = "koppelvlak.changes"
+_REFRESHED = "koppelvlak.refreshed"
 
 
 @dataclass
@@ -73,3 +74,14 @@ def pending(session: Session) -> bool:
 def take(session: Session) -> Changes:
     """The notes so far, forgotten once taken."""
     return session.info.pop(_KEY, None) or Changes()
+
+
+def refreshed(session: Session, connection_id: uuid.UUID, version: int) -> None:
+    """A kept release moved to ``version`` in this unit of work (deletion notices, pushes)."""
+    session.info.setdefault(_REFRESHED, {})[connection_id] = version
+
+
+def take_refreshed(session: Session) -> dict[uuid.UUID, int]:
+    """Every kept release this unit of work moved, with its newest version; forgotten once taken."""
+    taken: dict[uuid.UUID, int] = session.info.pop(_REFRESHED, None) or {}
+    return taken

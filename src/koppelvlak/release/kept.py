@@ -245,6 +245,7 @@ def refresh(
     if touched:
         head.version += 1
         head.counts = kept_objects.dumps(repository.active_counts(session, connection_id))
+        changes.refreshed(session, connection_id, head.version)
     head.refreshed_at = at
     session.flush()
     return Refreshed(

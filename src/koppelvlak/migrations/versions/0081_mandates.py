@@ -1,7 +1,7 @@
 """mandates, final-test rules and incidents; seeds the three services of the register
 
 Revision ID: 0081_mandates
-Revises: 0008_ledger_compact
+Revises: 0080_delivery
 Create Date: 2026-12-02 16:30:03.678898
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0081_mandates"
-down_revision: str | None = "0008_ledger_compact"
+down_revision: str | None = "0080_delivery"  # re-chained after the merged delivery branch
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
