@@ -70,17 +70,17 @@ def grant(
     """Mandate a party for a service at a school; prints the mandate's id."""
     from koppelvlak.connections.service import board_id_by_code
     from koppelvlak.kit.clock import utcnow
-    from koppelvlak.mandates import service
+    from koppelvlak.mandates import flows
     from koppelvlak.runtime import Runtime
 
     start = _day(valid_from, "--from")
     end = None if valid_until is None else _day(valid_until, "--until")
     with Runtime.from_settings().unit_of_work(write=True) as session:
-        view = service.grant(
+        view = flows.grant(
             session,
             board_id_by_code(session, board),
             school=school,
-            service=service_name,
+            service_name=service_name,
             party=party,
             valid_from=start,
             valid_until=end,

@@ -25,8 +25,9 @@ from koppelvlak.delivery import push, signing
 from koppelvlak.delivery.models import DeliveryOutbox
 from koppelvlak.kit import changes
 from koppelvlak.kit.clock import today, utcnow
-from koppelvlak.mandates import final_test
+from koppelvlak.mandates import final_test, flows
 from koppelvlak.mandates import service as mandates
+from koppelvlak.providers.models import Provider
 from koppelvlak.release import service as release
 from koppelvlak.results.service import list_results, store_results
 from koppelvlak.results.uwlr_xml import read_message
@@ -256,3 +257,29 @@ class TestTheFinalTestFlow:
         assert "Fenna" not in {u["givenName"] for u in _received_users(received)}
         with runtime.unit_of_work() as session:
             assert mandates.refusals(session, pushed.board_id)
+
+    def test_granting_the_mandate_sends_what_was_held_back(self, runtime: Runtime) -> None:
+        with receiver([]) as (url, received):
+            school = _school(runtime, url, mandated=False)
+            received.keys.append(school.pushed.key)
+            school.pushed.drain(rounds=5)
+            assert received.requests == []
+            pushed = school.pushed
+            with runtime.unit_of_work(write=True) as session:
+                provider = session.get(Provider, pushed.provider_id)
+                assert provider is not None
+                flows.grant(
+                    session,
+                    pushed.board_id,
+                    school=school.code,
+                    service_name=mandates.FINAL_TEST_SERVICE,
+                    party=provider.kvk_number,
+                    valid_from=REFERENCE - timedelta(days=30),
+                    valid_until=None,
+                    actor="admin:jan",
+                    at=utcnow(),
+                )
+            school.pushed.drain()
+        assert school.pushed.states() == {"delivered": 1}
+        names = sorted(u["givenName"] for u in _received_users(received))
+        assert names == sorted(school.participants.values())

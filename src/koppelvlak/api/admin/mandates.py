@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from koppelvlak.api.admin.auth import PrincipalDep, SessionDep
 from koppelvlak.connections.admin_tokens import require
 from koppelvlak.kit.clock import utcnow
-from koppelvlak.mandates import final_test
+from koppelvlak.mandates import final_test, flows
 from koppelvlak.mandates import service as mandates
 
 router = APIRouter(prefix="/admin/api/v1", tags=["admin"])
@@ -79,11 +79,11 @@ def list_mandates(
 @router.post("/mandates", status_code=201, summary="Mandate a party for a service (admin)")
 def grant(body: MandateGrant, work: SessionDep, who: PrincipalDep) -> dict[str, Any]:
     require(who, "decide")
-    view = mandates.grant(
+    view = flows.grant(
         work,
         who.board_id,
         school=body.school,
-        service=body.service,
+        service_name=body.service,
         party=body.party,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
