@@ -133,6 +133,11 @@ class TestTheMandateCheck:
         assert answer.json()["title"] == "Unknown service"
         assert EINDTOETS in answer.json()["detail"]
 
+    def test_a_long_hostile_value_is_400_and_not_echoed_whole(self, api: Api) -> None:
+        answer = _verify(api, "99XX", party="1" * 5000)
+        assert answer.status_code == 400
+        assert len(answer.json()["detail"]) < 120
+
     def test_a_missing_parameter_is_422(self, api: Api) -> None:
         assert api.client.get(VERIFY, params={"school": "99XX"}).status_code == 422
 

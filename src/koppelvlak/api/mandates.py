@@ -36,9 +36,9 @@ def _day(value: date | None) -> str | None:
 def verify(
     request: Request,
     work: SessionDep,
-    school: Annotated[str, Query(max_length=64, description="BRIN (99XX) or BRIN+location")],
-    service: Annotated[str, Query(max_length=200, description="Service name in the register")],
-    party: Annotated[str, Query(max_length=64, description="OIN (20 digits) or KvK (8 digits)")],
+    school: Annotated[str, Query(description="BRIN (99XX) or BRIN+location (99XX01)")],
+    service: Annotated[str, Query(description="Service name in the register")],
+    party: Annotated[str, Query(description="OIN (20 digits) or KvK number (8 digits)")],
 ) -> dict[str, Any]:
     _allowance(request)
     answer = mandates.verify(work, school=school, service=service, party=party, at=utcnow())
