@@ -3,7 +3,8 @@
 ``POST /notices/{id}/ack`` and ``GET /notices`` take the provider's OAuth2 bearer token, as the
 OneRoster API does (``api/tokens.py``); the credential must still be usable. A notice of another
 provider answers 404 like an unknown one, a second acknowledgement 409 with the first one's time,
-and neither changes anything. ``GET /admin/api/v1/notices`` lists a board's notices by state.
+and neither changes anything. ``GET /admin/api/v1/notices`` lists a board's notices by state;
+``/admin/api/v1/deliveries`` lists its push deliveries with their attempts and retries a dead one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.responses import Response
 from koppelvlak.api import tokens
 from koppelvlak.api.admin.auth import NotAuthenticated, PrincipalDep, SessionDep
 from koppelvlak.connections.admin_tokens import require
-from koppelvlak.delivery import notices
+from koppelvlak.delivery import notices, views, worker
 from koppelvlak.delivery.errors import NoticeAlreadyAcknowledged
 from koppelvlak.delivery.push import admin_document, notice_document
 from koppelvlak.kit.clock import as_utc, utcnow
@@ -105,3 +106,29 @@ def board_notices(
     require(who, "read")
     found = notices.for_board(work, board_id=who.board_id, state=state, at=utcnow())
     return {"notices": [admin_document(n) for n in found]}
+
+
+@admin_router.get("/deliveries", summary="The board's push deliveries, newest first")
+def board_deliveries(
+    work: SessionDep,
+    who: PrincipalDep,
+    state: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = None,
+) -> dict[str, Any]:
+    require(who, "read")
+    found = worker.deliveries(work, board_id=who.board_id, state=state)
+    return {"deliveries": [views.delivery(d) for d in found]}
+
+
+@admin_router.get("/deliveries/{delivery_id}", summary="One delivery with every attempt")
+def one_delivery(delivery_id: uuid.UUID, work: SessionDep, who: PrincipalDep) -> dict[str, Any]:
+    require(who, "read")
+    row = worker.delivery_of(work, board_id=who.board_id, delivery_id=delivery_id)
+    tries = worker.attempts(work, board_id=who.board_id, delivery_id=delivery_id)
+    return {**views.delivery(row), "history": [views.attempt(a) for a in tries]}
+
+
+@admin_router.post("/deliveries/{delivery_id}/retry", summary="Send a dead letter again")
+def retry_delivery(delivery_id: uuid.UUID, work: SessionDep, who: PrincipalDep) -> dict[str, Any]:
+    require(who, "decide")
+    row = worker.retry(work, board_id=who.board_id, delivery_id=delivery_id, at=utcnow())
+    return views.delivery(row)

@@ -17,6 +17,7 @@ from datetime import timedelta
 import httpx
 import typer
 
+import koppelvlak.all_models  # noqa: F401  (every table: the outbox's foreign keys name them)
 from koppelvlak.cli.console import err
 from koppelvlak.config import Settings
 from koppelvlak.delivery.worker import Policy
@@ -102,7 +103,9 @@ def run(
                 if schedule is not None:
                     schedule.run_due()
             except Exception as error:  # the next round tries again; the lease protects rows
-                err.print(f"[yellow]delivery round failed: {type(error).__name__}[/]")
+                from koppelvlak.cli.failures import describe
+
+                err.print(f"[yellow]delivery round failed: {describe(error)}[/]")
                 sent = 0
             if not sent:
                 stop.wait(idle)

@@ -61,6 +61,28 @@ def _received(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> se
     return {d.connection_id for d in audit.disclosures_for_person(session, board_id, person_id)}
 
 
+_ONE_BY_ONE = 20
+"""Up to this many people leaving one connection, the ledger is asked per person; more (a
+connection ending), it is read once for the provider and filtered by connection."""
+
+
+def _received_among(
+    session: Session,
+    board_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    people: set[uuid.UUID],
+) -> set[uuid.UUID]:
+    """Which of ``people`` left the gateway under this connection, per the ledger."""
+    if len(people) <= _ONE_BY_ONE:
+        return {p for p in people if connection_id in _received(session, board_id, p)}
+    found: set[uuid.UUID] = set()
+    for entry in audit.disclosures_for_provider(session, board_id, provider_id):
+        if entry.connection_id == connection_id:
+            found |= entry.person_ids & people
+    return found
+
+
 def _pseudonym(
     session: Session,
     connection_id: uuid.UUID,
@@ -170,13 +192,21 @@ def notify_departures(
     at = as_utc(at)
     written: list[DeletionNotice] = []
     for connection_id, version in settled:
-        for person_id, key, left_reason in repository.departed_users(
-            session, connection_id, version
-        ):
-            connection = connection_repository.connection(session, connection_id)
-            if connection is None or repository.open_notice(session, connection_id, person_id):
-                continue
-            if connection_id not in _received(session, connection.board_id, person_id):
+        departed = repository.departed_users(session, connection_id, version)
+        connection = connection_repository.connection(session, connection_id)
+        if not departed or connection is None:
+            continue
+        received = _received_among(
+            session,
+            connection.board_id,
+            connection.provider_id,
+            connection_id,
+            {person for person, _key, _reason in departed},
+        )
+        for person_id, key, left_reason in departed:
+            if person_id not in received or repository.open_notice(
+                session, connection_id, person_id
+            ):
                 continue
             notice = _write(
                 session,

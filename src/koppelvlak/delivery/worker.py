@@ -105,10 +105,13 @@ def claim(
     )
     claimed: list[Claimed] = []
     stamp = int(at.timestamp())
-    for row in session.scalars(statement):
+    keyring: dict[uuid.UUID, list[signing.LiveKey]] = {}
+    for row in session.scalars(statement).all():
         row.lease_owner, row.lease_until = worker, at + policy.lease
         body = row.body.encode("utf-8")
-        keys = signing.live_keys(session, secret, row.provider_id, at)
+        if row.provider_id not in keyring:
+            keyring[row.provider_id] = signing.live_keys(session, secret, row.provider_id, at)
+        keys = keyring[row.provider_id]
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": str(row.id),
@@ -212,12 +215,18 @@ def deliveries(
     return list(session.scalars(statement))
 
 
-def attempts(
-    session: Session, *, board_id: uuid.UUID, delivery_id: uuid.UUID
-) -> list[DeliveryAttempt]:
+def delivery_of(session: Session, *, board_id: uuid.UUID, delivery_id: uuid.UUID) -> DeliveryOutbox:
+    """One delivery of this board; another board's answers as unknown (404)."""
     row = session.get(DeliveryOutbox, delivery_id)
     if row is None or row.board_id != board_id:
         raise DeliveryUnknown(f"no delivery {delivery_id} in this board")
+    return row
+
+
+def attempts(
+    session: Session, *, board_id: uuid.UUID, delivery_id: uuid.UUID
+) -> list[DeliveryAttempt]:
+    delivery_of(session, board_id=board_id, delivery_id=delivery_id)
     statement = (
         select(DeliveryAttempt)
         .where(DeliveryAttempt.delivery_id == delivery_id)

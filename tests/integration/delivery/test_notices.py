@@ -143,6 +143,23 @@ class TestARevokedConnection:
         )
         assert (notice.connection_id, notice.reason) == (first.connection.id, "connection_ended")
 
+    def test_with_many_people_tells_exactly_those_it_received(self, session: Session) -> None:
+        setup = connected(session)
+        people = [pupil(session, setup) for _ in range(30)]
+        settle(session)
+        received(session, setup, *(p.id for p in people[:25]))  # five were never fetched
+        connections.revoke(
+            session, setup.board.id, setup.connection.id, actor="admin", at=T0, reason="ended"
+        )
+        settle(session)
+
+        told = {
+            p.id
+            for p in people
+            if notices.notices_for_person(session, board_id=setup.board.id, person_id=p.id)
+        }
+        assert told == {p.id for p in people[:25]}
+
 
 class TestErasure:
     def test_one_notice_per_receiving_connection_and_idempotent_while_open(
