@@ -85,6 +85,17 @@ def _database(kind: str, workdir: Path) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
+def _drop(url: str) -> None:
+    """Remove a PostgreSQL database this bench created (SQLite goes with its folder)."""
+    if url.startswith("sqlite"):
+        return
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = url.rsplit("/", 1)[1]
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _env(url: str, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELVLAK_")}
     env.update(
@@ -208,6 +219,7 @@ def throughput(args: argparse.Namespace) -> None:
                         last = max(arrivals.times.values())
                 rates.append(args.deliveries / (last - start))
                 runtime.engine.dispose()
+                _drop(url)
         print(
             f"{args.database} workers={count}: median {statistics.median(rates):.0f} deliveries/s "
             f"(min {min(rates):.0f}, max {max(rates):.0f}, {args.runs} runs of {args.deliveries},"
@@ -256,6 +268,7 @@ def latency(args: argparse.Namespace) -> None:
                 delays.append(first - start)
                 time.sleep(0.3)
         runtime.engine.dispose()
+        _drop(url)
     print(
         f"{args.database} change → delivery: median {statistics.median(delays) * 1000:.0f} ms "
         f"(min {min(delays) * 1000:.0f}, max {max(delays) * 1000:.0f}, {args.samples} samples)"

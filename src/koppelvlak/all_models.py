@@ -7,6 +7,8 @@ from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
 from koppelvlak.delivery import models as delivery_models
+from koppelvlak.incidents import models as incidents_models
+from koppelvlak.mandates import models as mandates_models
 from koppelvlak.policies import models as policies_models
 from koppelvlak.providers import models as providers_models
 from koppelvlak.release import models as release_models
@@ -20,6 +22,8 @@ __all__ = [
     "catalogue_models",
     "connections_models",
     "delivery_models",
+    "incidents_models",
+    "mandates_models",
     "policies_models",
     "providers_models",
     "release_models",

@@ -38,11 +38,15 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     mount_uwlr(app)
     _add_error_handlers(app)
     from koppelvlak.api.admin.holds import router as holds_router
+    from koppelvlak.api.admin.incidents import router as admin_incidents_router
+    from koppelvlak.api.admin.mandates import router as admin_mandates_router
     from koppelvlak.api.admin.policies import router as policies_router
     from koppelvlak.api.admin.purge import router as purge_router
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.rights import router as rights_router
     from koppelvlak.api.admin.routes import router as admin_router
+    from koppelvlak.api.incidents import router as incidents_router
+    from koppelvlak.api.mandates import router as mandates_router
     from koppelvlak.api.notices import admin_router as notices_admin_router
     from koppelvlak.api.notices import router as notices_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
@@ -58,6 +62,13 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(public_register_router)
     app.include_router(rights_router)
     app.include_router(rights_links_router)
+    for router in (
+        admin_mandates_router,
+        admin_incidents_router,
+        mandates_router,
+        incidents_router,
+    ):
+        app.include_router(router)
     app.include_router(notices_router)
     app.include_router(notices_admin_router)
     mount_provider_api(app, runtime)

@@ -14,7 +14,7 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +31,7 @@ class Received:
     requests: list[str] = field(default_factory=list)  # delivery id of every request, in order
     conflicts: list[str] = field(default_factory=list)
     unsigned: list[str] = field(default_factory=list)
+    on_body: Callable[[bytes], None] | None = None  # called as each request arrives
     arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,6 +54,8 @@ def _handler(received: Received) -> type[BaseHTTPRequestHandler]:
             key = self.headers.get("Idempotency-Key", "")
             with received.lock:
                 received.requests.append(key)
+            if received.on_body is not None:
+                received.on_body(body)
             received.arrived.set()
             step = received.step()
             if step == "drop":

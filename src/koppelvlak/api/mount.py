@@ -31,7 +31,15 @@ def mount_provider_api(app: FastAPI, runtime: Runtime) -> None:
     app.add_middleware(
         RequestLimits,
         max_bytes=settings.max_request_bytes,
-        prefixes=("/oauth/", "/ims/", "/onboarding/", "/admin/api/", "/notices"),
+        prefixes=(
+            "/oauth/",
+            "/ims/",
+            "/onboarding/",
+            "/admin/api/",
+            "/notices",
+            "/incidents",
+            "/mandates/",
+        ),
     )
     app.add_middleware(AccessLog)
     openapi.install(app)

@@ -18,6 +18,8 @@ from koppelvlak.cli import demo as demo_commands
 from koppelvlak.cli import erase as erase_commands
 from koppelvlak.cli import export as export_commands
 from koppelvlak.cli import import_cmd as import_commands
+from koppelvlak.cli import incident as incident_commands
+from koppelvlak.cli import mandate as mandate_commands
 from koppelvlak.cli import policy as policy_commands
 from koppelvlak.cli import provider as provider_commands
 from koppelvlak.cli import purge as purge_commands
@@ -51,6 +53,8 @@ app.add_typer(release_commands.app, name="release")
 app.add_typer(admin_commands.app, name="admin")
 app.add_typer(register_commands.app, name="register")
 app.add_typer(policy_commands.app, name="policy")
+app.add_typer(mandate_commands.app, name="mandate")
+app.add_typer(incident_commands.app, name="incident")
 app.add_typer(delivery_commands.notices_app, name="notices")
 app.add_typer(delivery_commands.app, name="delivery")
 app.command("worker")(worker_commands.worker)

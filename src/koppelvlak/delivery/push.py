@@ -27,6 +27,7 @@ from koppelvlak.delivery import outbox, repository, signing
 from koppelvlak.delivery.errors import EndpointRefused
 from koppelvlak.delivery.models import DeletionNotice, PushRegistration
 from koppelvlak.kit.clock import as_utc
+from koppelvlak.mandates import service as mandates
 from koppelvlak.release.oneroster import BASE_PATH
 
 CHUNK = 500
@@ -106,10 +107,20 @@ def enqueue_release(session: Session, connection: Connection, at: datetime) -> l
     head = repository.kept_head(session, connection.id)
     if registration is None or head is None:
         return []
+    if not _mandated(session, connection, at):
+        return []
     rows = repository.kept_since(session, connection.id, -1, active_only=True)
     ids = _enqueue_objects(session, registration, head.version, rows, kind="release", at=at)
     registration.pushed_version = head.version
     return ids
+
+
+def _mandated(session: Session, connection: Connection, at: datetime) -> bool:
+    """A connection with a service (the final-test rule) pushes only under a valid mandate; a
+    refusal is recorded for the school and nothing is enqueued (issue 12, ADR 0107)."""
+    return mandates.check_connection(
+        session, connection_id=connection.id, school_id=connection.school_id, at=at
+    )
 
 
 def enqueue_changes(session: Session, moved: Mapping[uuid.UUID, int], at: datetime) -> None:
@@ -125,6 +136,8 @@ def enqueue_changes(session: Session, moved: Mapping[uuid.UUID, int], at: dateti
         head = repository.kept_head(session, connection.id)
         if head is None or head.version <= registration.pushed_version:
             continue
+        if not _mandated(session, connection, at):
+            continue  # the changes wait, unpushed, until a valid mandate (ADR 0107)
         rows = repository.kept_since(
             session, connection.id, registration.pushed_version, active_only=False
         )

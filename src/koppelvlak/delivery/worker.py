@@ -105,10 +105,13 @@ def claim(
     )
     claimed: list[Claimed] = []
     stamp = int(at.timestamp())
-    for row in session.scalars(statement):
+    keyring: dict[uuid.UUID, list[signing.LiveKey]] = {}
+    for row in session.scalars(statement).all():
         row.lease_owner, row.lease_until = worker, at + policy.lease
         body = row.body.encode("utf-8")
-        keys = signing.live_keys(session, secret, row.provider_id, at)
+        if row.provider_id not in keyring:
+            keyring[row.provider_id] = signing.live_keys(session, secret, row.provider_id, at)
+        keys = keyring[row.provider_id]
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": str(row.id),

@@ -2,7 +2,8 @@
 
 No I/O: everything comes in as ``facts``. ``decide_person`` is the single rule both
 ``resolve`` and ``explain`` use. The order of the rules is the order an explanation reads:
-connection state, entity type, scope, objection, parental consent, then attribute by attribute.
+connection state, entity type, scope (with the final-test rule, ADR 0108), objection, parental
+consent, then attribute by attribute.
 """
 
 from __future__ import annotations
@@ -50,9 +51,26 @@ class PersonDecision:
         return frozenset(a for a, r in self.attributes.items() if r is Reason.RELEASED)
 
 
+def is_participant(connection: ConnectionFacts, person: PersonFacts) -> bool:
+    """The final-test rule: a student of the participants' year group, enrolled on the reference
+    day (an unknown enrolment start or end does not count against them: the LAS lists them).
+    Without the rule everyone passes."""
+    on = connection.participants_on
+    if on is None:
+        return True
+    if person.kind is not PersonKind.STUDENT:
+        return False
+    if person.year_group != connection.participants_year_group:
+        return False
+    started = person.enrolled_from is None or person.enrolled_from <= on
+    return started and (person.enrolled_until is None or person.enrolled_until >= on)
+
+
 def in_outer_scope(connection: ConnectionFacts, person: PersonFacts) -> bool:
     """Inside the school's chosen scope, before the licence rule."""
     if person.school_id != connection.school_id:
+        return False
+    if connection.participants_on is not None and not is_participant(connection, person):
         return False
     if connection.scope_kind == "groups":
         return bool(person.group_ids & connection.scope_groups)
@@ -93,7 +111,7 @@ def _person_reason(  # noqa: PLR0911  (a rule list reads best as one early retur
         entity = "students" if student else "staff"
         return Reason.NOT_IN_DATASET, f"the dataset does not include {entity}"
     if not in_outer_scope(connection, person):
-        return Reason.OUT_OF_SCOPE, _scope_sentence(connection)
+        return Reason.OUT_OF_SCOPE, _scope_sentence(connection, person)
     if connection.licensed_only and not person.licensed:
         return Reason.OUT_OF_SCOPE, "the scope is licensed users only and there is no licence"
     if person.objection:
@@ -110,13 +128,26 @@ def _person_reason(  # noqa: PLR0911  (a rule list reads best as one early retur
     return Reason.RELEASED, "released"
 
 
-def _scope_sentence(connection: ConnectionFacts) -> str:
+def _scope_sentence(connection: ConnectionFacts, person: PersonFacts) -> str:
+    on = connection.participants_on
+    inside = person.school_id == connection.school_id
+    if on is not None and inside and not is_participant(connection, person):
+        return _not_a_participant(connection, person, on)
     if connection.scope_kind == "groups":
         return "not a member of a group in the connection's scope"
     if connection.scope_kind == "year_groups":
         years = ", ".join(sorted(connection.scope_year_groups)) or "none"
         return f"not in a year group in the connection's scope ({years})"
     return "not at the connection's school"
+
+
+def _not_a_participant(connection: ConnectionFacts, person: PersonFacts, on: date) -> str:
+    year = connection.participants_year_group
+    if person.kind is not PersonKind.STUDENT:
+        return f"not a final-test participant: only students of year group {year}"
+    if person.year_group != year:
+        return f"not a final-test participant: not in year group {year}"
+    return f"not a final-test participant: not enrolled on {on.isoformat()}"
 
 
 def is_released(connection: ConnectionFacts, person: PersonFacts, on: date) -> bool:
@@ -159,6 +190,10 @@ def group_in_scope(connection: ConnectionFacts, group: GroupFacts) -> bool:
     if not connection.active or "groups" not in connection.entity_types:
         return False
     if group.school_id != connection.school_id:
+        return False
+    if connection.participants_on is not None and group.year_group != (
+        connection.participants_year_group
+    ):
         return False
     if connection.scope_kind == "groups":
         return group.group_id in connection.scope_groups

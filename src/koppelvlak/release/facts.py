@@ -38,6 +38,9 @@ class ConnectionFacts:
     licensed_only: bool = False
     scope_groups: frozenset[Key] = frozenset()
     scope_year_groups: frozenset[str] = frozenset()
+    # The final-test rule (ADR 0108): only students of this year group enrolled on this day.
+    participants_year_group: str | None = None
+    participants_on: date | None = None
 
     @property
     def active(self) -> bool:
@@ -107,6 +110,8 @@ class PersonFacts:
     licensed: bool = False
     objection: bool = False
     consent: str | None = None  # latest parental consent: given / refused / withdrawn
+    enrolled_from: date | None = None  # read only under a final-test rule
+    enrolled_until: date | None = None
     values: Mapping[str, AttributeValue] = field(default_factory=dict)
 
 

@@ -22,6 +22,7 @@ from koppelvlak.connections import repository as connection_repository
 from koppelvlak.connections.models import Connection
 from koppelvlak.connections.states import state_at
 from koppelvlak.kit.clock import as_utc
+from koppelvlak.mandates import repository as mandate_repository
 from koppelvlak.providers import repository as provider_repository
 from koppelvlak.providers import service as providers
 from koppelvlak.providers.models import AccreditationState
@@ -66,8 +67,17 @@ def connection_facts(
             raw_of(g, native) for g in connection_repository.scope_groups(session, connection.id)
         ),
         scope_year_groups=connection_repository.scope_year_groups(session, connection.id),
+        **_participants(session, connection.id),
     )
     return connection, facts
+
+
+def _participants(session: Session, connection_id: uuid.UUID) -> dict[str, Any]:
+    """The connection's final-test rule (ADR 0108) as engine facts; none for most connections."""
+    rule = mandate_repository.final_test_rule(session, connection_id)
+    if rule is None:
+        return {}
+    return {"participants_year_group": rule.year_group, "participants_on": rule.reference_date}
 
 
 def facts_at(
@@ -248,6 +258,7 @@ def people_at(read: SchoolRead, moment: datetime) -> list[tuple[PersonFacts, tup
     found: list[tuple[PersonFacts, tuple[Any, ...]]] = []
     licensed_only = read.connection.licensed_only
     consent = read.connection.consent_based
+    participants = read.connection.participants_on is not None
     for row in read.students:
         if not _alive(row[2], moment):
             continue
@@ -264,6 +275,8 @@ def people_at(read: SchoolRead, moment: datetime) -> list[tuple[PersonFacts, tup
                     licensed=licensed_only and _licensed(read, row[0], moment),
                     objection=bool(read.objections) and _objection(read, row[0], moment),
                     consent=_consent(read, row[0], moment) if consent else None,
+                    enrolled_from=day(row[6]) if participants else None,
+                    enrolled_until=day(row[7]) if participants else None,
                 ),
                 row,
             )

@@ -118,6 +118,8 @@ def students(
         raw(Student.updated_at),
         Student.year_group,
         raw(Student.birth_date),
+        raw(Student.enrolment_start),
+        raw(Student.enrolment_end),
         *value_columns,
     ).where(Student.board_id == board_id, _alive(Student.removed_at, cutoff))
     if school_id is not None:

@@ -35,7 +35,7 @@ from koppelvlak.release.values import (
 )
 
 # Where the value columns start in a person row (see release.repository).
-_VALUES_AT = {PersonKind.STUDENT: 6, PersonKind.STAFF: 5}
+_VALUES_AT = {PersonKind.STUDENT: 8, PersonKind.STAFF: 5}
 _STAFF_KEY_AT = 4
 _COLUMNS: dict[PersonKind, dict[str, Any]] = {
     PersonKind.STUDENT: STUDENT_COLUMNS,
