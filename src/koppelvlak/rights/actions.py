@@ -7,20 +7,21 @@
   restriction (ADR 0112): nothing about the person leaves until it is lifted.
 - rectification: the LAS is the source; the school corrects it there and records what it did
   (ADR 0112); the next sync carries the correction to every provider.
-- erasure: ``rights.erasure.erase_person_data`` (the erasure context), when installed.
+- erasure: ``rights.erasure.erase_person_data`` (the erasure context): a legal hold refuses it,
+  otherwise the person's data goes, a deletion notice is made per provider that received it,
+  and the person's requests forget them (``requests.forget_person``).
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections import exceptions
-from koppelvlak.rights import repository, requests
-from koppelvlak.rights.errors import ErasureUnavailable, ReasonRequired
+from koppelvlak.rights import erasure, repository, requests
+from koppelvlak.rights.errors import ReasonRequired
 from koppelvlak.rights.models import RequestKind, RightsRequest
 
 
@@ -85,12 +86,6 @@ def _rectification(
 def _erasure(
     session: Session, request: RightsRequest, actor: str, at: datetime, _note: str | None
 ) -> str:
-    try:
-        erasure = importlib.import_module("koppelvlak.rights.erasure")
-    except ModuleNotFoundError:
-        raise ErasureUnavailable(
-            "erasure is not available in this installation yet; the request stays approved"
-        ) from None
     report = erasure.erase_person_data(
         session,
         board_id=request.board_id,

@@ -33,10 +33,6 @@ class InvalidRequest(KoppelvlakError):
     title = "Invalid request"
 
 
-class ErasureUnavailable(Conflict):
-    title = "Erasure not available"
-
-
 class LinkUsed(KoppelvlakError):
     status = 410
     title = "Link already used"

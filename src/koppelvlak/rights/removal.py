@@ -3,7 +3,8 @@
 One function, ``remove_person``, so a request's erasure and the retention purge cannot drift
 apart: the roster rows (the person, their memberships and guardianships), the change log of
 those rows, import messages quoting their keys, connection exceptions and licences, results,
-the person's objects in every kept release, lifted holds that name them, and — through
+the person's objects in every kept release, lifted holds that name them, their policy
+acceptances, the id and address in rights requests, and — through
 ``audit.service.erase_person`` — their place in the ledger (ADR 0116).
 """
 
@@ -26,8 +27,10 @@ from koppelvlak.release import kept_objects
 from koppelvlak.release import kept_repository as kept_rows
 from koppelvlak.release.models import KeptObject, KeptRelease
 from koppelvlak.results.models import ResultScore
+from koppelvlak.rights import requests
 from koppelvlak.rights.applicable import Subject, SubjectKind
 from koppelvlak.rights.holds_models import LegalHold
+from koppelvlak.rights.models import RightsRequest
 from koppelvlak.roster.models import (
     Guardian,
     Guardianship,
@@ -209,15 +212,49 @@ def _exceptions(session: Session, subject: Subject) -> dict[str, int]:
     }
 
 
+def _addresses(session: Session, subject: Subject) -> set[str]:
+    """The person's e-mail addresses, read before their rows go: requests may quote them."""
+    found: set[str] = set()
+    for model in (Student, Staff, Guardian):
+        found.update(
+            address
+            for address in session.scalars(
+                select(model.email).where(
+                    model.board_id == subject.board_id, model.id == subject.person_id
+                )
+            )
+            if address
+        )
+    return found
+
+
+def _forget_requests(session: Session, subject: Subject, addresses: set[str]) -> int:
+    """The person's own requests forget them; others' requests lose the person's address
+    (a guardian who filed for a child gave their own)."""
+    forgotten = requests.forget_person(session, subject.board_id, subject.person_id)
+    if addresses:
+        session.execute(
+            update(RightsRequest)
+            .where(
+                RightsRequest.board_id == subject.board_id,
+                RightsRequest.contact_email.in_(sorted(addresses)),
+            )
+            .values(contact_email=None)
+        )
+    return forgotten
+
+
 def remove_person(session: Session, subject: Subject, at: datetime) -> dict[str, int]:
     """Remove every row about the person; returns rows removed per table (no values)."""
     keys = _keys(session, subject)
+    addresses = _addresses(session, subject)
     links = _links(session, subject)
     counts = {"kept_object": _kept_release(session, subject)}
     counts |= _exceptions(session, subject)
     counts |= _roster(session, subject, links)
     counts["import_run"] = _scrub_import_messages(session, subject.board_id, keys)
     counts["ledger_entries"] = audit.erase_person(session, subject.board_id, subject.person_id)
+    counts["rights_request"] = _forget_requests(session, subject, addresses)
     session.flush()
     for school_id in subject.school_ids:  # what the release shows of the rest may move too
         changes.school_changed(session, school_id, at, {subject.person_id})

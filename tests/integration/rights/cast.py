@@ -19,6 +19,8 @@ from koppelvlak.providers.schemas import DatasetSpec
 from koppelvlak.release import kept
 from koppelvlak.release.models import KeptObject
 from koppelvlak.results.models import ResultBatch, ResultScore
+from koppelvlak.rights import requests
+from koppelvlak.rights.models import RequestKind
 from koppelvlak.roster.models import (
     Board,
     ChangeKind,
@@ -185,6 +187,18 @@ def build(session: Session) -> Cast:
         actor="admin:test",
         at=T0,
         guardian_id=guardian.id,
+    )
+    requests.file_request(  # an access request names her by id and the guardian's address
+        session,
+        board.id,
+        requests.Filing(
+            RequestKind.ACCESS,
+            fenna.id,
+            actor="dpo:test",
+            contact_email=guardian.email,
+            details="Graag alles over LL-771204",
+        ),
+        at=T0,
     )
     kept.settle(session, KEY)
     return Cast(board, school, fenna, namesake, guardian, teacher, pupils, teachers, run)

@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 
 from koppelvlak.connections.models import Objection
 from koppelvlak.release import service as release
-from koppelvlak.rights import actions, requests
+from koppelvlak.rights import actions, holds, requests
 from koppelvlak.rights.errors import (
     DuplicateRequest,
-    ErasureUnavailable,
     InvalidRequest,
     PersonNotFound,
     ReasonRequired,
@@ -22,6 +21,7 @@ from koppelvlak.rights.errors import (
     StepRefused,
 )
 from koppelvlak.rights.models import RequestKind, RequestState, RightsRequest, RightsRequestEvent
+from koppelvlak.roster.models import Student
 from tests.factories.providers import T0, connected
 from tests.factories.rights import Family, family
 
@@ -245,14 +245,44 @@ class TestCarryingOut:
         )
         assert filed.outcome == "corrected in the LAS: birth date fixed"
 
-    def test_an_erasure_waits_while_the_erasure_context_is_not_installed(
+    def test_an_erasure_removes_the_person_and_the_requests_forget_them(
         self, session: Session
     ) -> None:
-        pytest.importorskip("koppelvlak.rights.erasure", reason="covered by the erasure tests")
         people = family(session)
-        filed = _approved(session, people, RequestKind.ERASURE)
+        filed = _approved(session, people, RequestKind.ERASURE, contact_email="o@home.example")
+        child_id = people.child.id
         actions.carry_out(session, people.board_id, filed.id, actor="dpo:fg", at=T0)
         assert filed.state is RequestState.CARRIED_OUT
+        assert filed.outcome is not None
+        assert filed.outcome.startswith("erased: ")
+        assert filed.outcome.endswith("deletion notice(s) made")
+        session.expire_all()
+        assert session.get(Student, child_id) is None
+        assert (filed.person_id, filed.contact_email) == (None, None)
+        assert [e.action for e in requests.events(session, people.board_id, filed.id)] == [
+            "filed",
+            "check_identity",
+            "approve",
+            "carry_out",
+        ]
+
+    def test_a_legal_hold_beats_an_erasure_request_and_nothing_changes(
+        self, session: Session
+    ) -> None:
+        people = family(session)
+        filed = _approved(session, people, RequestKind.ERASURE)
+        holds.place_hold(
+            session,
+            board_id=people.board_id,
+            reason="court case",
+            actor="dpo:fg",
+            at=T0 - timedelta(days=1),
+            person_id=people.child.id,
+        )
+        with pytest.raises(holds.HeldError):
+            actions.carry_out(session, people.board_id, filed.id, actor="dpo:fg", at=T0)
+        assert filed.state is RequestState.APPROVED
+        assert session.get(Student, people.child.id) is not None
 
     def test_only_an_approved_request_is_carried_out(self, session: Session) -> None:
         people = family(session)
@@ -268,23 +298,6 @@ class TestCarryingOut:
             )
             == 1
         )
-
-
-def test_erasure_unavailable_is_a_conflict_that_leaves_the_request_approved(
-    session: Session,
-) -> None:
-    try:
-        import koppelvlak.rights.erasure  # noqa: F401
-    except ModuleNotFoundError:
-        pass
-    else:
-        pytest.skip("the erasure context is installed")
-    people = family(session)
-    filed = _approved(session, people, RequestKind.ERASURE)
-    with pytest.raises(ErasureUnavailable) as raised:
-        actions.carry_out(session, people.board_id, filed.id, actor="dpo:fg", at=T0)
-    assert raised.value.status == 409
-    assert filed.state is RequestState.APPROVED
 
 
 class TestRemindingEveryBoard:
