@@ -40,10 +40,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from koppelvlak.api.admin.registers import router as registers_router
     from koppelvlak.api.admin.routes import router as admin_router
     from koppelvlak.api.onboarding.routes import router as onboarding_router
+    from koppelvlak.web.routes import router as web_router
 
     app.include_router(admin_router)
     app.include_router(registers_router)
     app.include_router(onboarding_router)
+    app.include_router(web_router)
     mount_provider_api(app, runtime)
     return app
 

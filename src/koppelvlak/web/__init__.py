@@ -1,0 +1,1 @@
+"""School-facing web pages: the admin and DPO UI, guardian consent pages and the public register."""
