@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
-from koppelvlak.web import dashboard, login
+from koppelvlak.web import connections, consent, dashboard, login, providers, scope
 
 STATIC = Path(__file__).resolve().parent / "static"
 _TYPES = {"htmx.min.js": "text/javascript", "style.css": "text/css"}
@@ -15,6 +15,10 @@ _TYPES = {"htmx.min.js": "text/javascript", "style.css": "text/css"}
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
 router.include_router(dashboard.router)
+router.include_router(connections.router)
+router.include_router(scope.router)
+router.include_router(providers.router)
+router.include_router(consent.router)
 
 
 @router.get("/static/{name}")
