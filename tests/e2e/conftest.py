@@ -131,7 +131,7 @@ def _other_board(session: Session) -> str:
     return str(connected(session, at=utcnow()).connection.id)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(
     fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
@@ -153,7 +153,7 @@ def site(
         yield Site(base_url, url, workdir, json.loads(built.stdout), pending, other)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
