@@ -88,3 +88,16 @@ def students_without_decision(
             )
         )
     )
+
+
+def person_school(session: Session, board: uuid.UUID, person_id: uuid.UUID) -> uuid.UUID | None:
+    """The school of a student or staff member of this board (None: not of this board)."""
+    from koppelvlak.roster.models import Staff
+
+    for model in (Student, Staff):
+        found = session.scalar(
+            select(model.school_id).where(model.board_id == board, model.id == person_id)
+        )
+        if found is not None:
+            return found
+    return None

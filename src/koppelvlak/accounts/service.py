@@ -224,3 +224,8 @@ def _event(
             detail=detail or {},
         )
     )
+
+
+def person_school(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) -> uuid.UUID | None:
+    """Which school's connections can explain this person (the person page asks only those)."""
+    return repository.person_school(session, board_id, person_id)

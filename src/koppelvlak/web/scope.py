@@ -120,8 +120,9 @@ def person_page(request: Request, person_id: uuid.UUID) -> Response:
     with unit(request) as work:
         who, csrf = logged_in(request, work)
         views = connections.connections_for_board(work, who.board_id, now)
+        school = accounts.person_school(work, who.board_id, person_id)
         explanations = []
-        for view in views:
+        for view in (v for v in views if school is not None and v.school_id == school):
             try:
                 found = release.explain(work, view.connection_id, person_id, now)
             except KoppelvlakError:
