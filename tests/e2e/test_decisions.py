@@ -78,6 +78,8 @@ class TestApproveAndRevoke:
 
         page.goto(f"{site.base_url}/activity")
         assert "connection_revoke" in page.inner_text("main")
+        csv = page.request.get(f"{site.base_url}/insight/disclosures.csv").text()
+        assert "Rekenrijk B.V." in csv  # the provider's page of users is in the ledger
 
 
 class TestScope:

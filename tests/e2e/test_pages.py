@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -62,3 +63,19 @@ class TestAccessibility:
         log_in(page, site)
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "skip"
+
+
+class TestExplain:
+    def test_explain_and_the_person_page_say_why_and_pass_axe(self, page: Any, site: Site) -> None:
+        log_in(page, site)
+        page.goto(f"{site.base_url}/connections")
+        page.get_by_role("link", name="HuiswerkHulp").click()
+        page.get_by_label("Leerling of medewerker (nummer, naam of id)").fill("V1001")
+        page.get_by_role("button", name="Leg uit").click()
+        verdict = page.locator("#verdict").inner_text()
+        assert verdict.startswith("Wordt niet gedeeld — Reden: no_parental_consent")
+        assert _serious(page) == []
+        page.get_by_role("link", name=re.compile("^Persoon ")).click()
+        assert "HuiswerkHulp" in page.inner_text("main")
+        assert _serious(page) == []
+        shoot(page, "person", docs=True)

@@ -98,3 +98,17 @@ def disclosures_per_day(
     return [
         (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)
     ]
+
+
+def disclosures_by_provider(
+    session: Session, board_id: uuid.UUID, until: date, days: int = 90
+) -> list[tuple[date, uuid.UUID, int]]:
+    """(day, provider id, ledger entries) for the last ``days`` days, oldest first."""
+    since = datetime.combine(until - timedelta(days=days - 1), time.min, tzinfo=UTC)
+    rows = session.execute(
+        select(Entry.recorded_at, Entry.provider_id).where(
+            Entry.board_id == board_id, Entry.recorded_at >= since
+        )
+    ).all()
+    counts = Counter((as_utc(at).date(), provider) for at, provider in rows)
+    return sorted(((d, p, n) for (d, p), n in counts.items()), key=lambda r: (r[0], str(r[1])))

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
-from koppelvlak.web import connections, consent, dashboard, login, providers, scope
+from koppelvlak.web import connections, consent, dashboard, insight, login, providers, scope
 
 STATIC = Path(__file__).resolve().parent / "static"
 _TYPES = {"htmx.min.js": "text/javascript", "style.css": "text/css"}
@@ -19,6 +19,7 @@ router.include_router(connections.router)
 router.include_router(scope.router)
 router.include_router(providers.router)
 router.include_router(consent.router)
+router.include_router(insight.router)
 
 
 @router.get("/static/{name}")
