@@ -34,6 +34,7 @@ lock:
 ## database only when it has none (an existing one and its ledger are kept), serve on PORT
 run: $(STAMP)
 	$(BIN)/koppelvlak demo --students $(STUDENTS) --keep-existing
+	@echo "admin pages: $${KOPPELVLAK_PUBLIC_URL:-http://127.0.0.1:$(PORT)}/login (log in with the web login above)"
 	KOPPELVLAK_PUBLIC_URL=$${KOPPELVLAK_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
 		$(BIN)/koppelvlak serve --host 127.0.0.1 --port $(PORT)
 

@@ -3,6 +3,7 @@
 One line per bounded context that owns tables; keep it sorted.
 """
 
+from koppelvlak.accounts import models as accounts_models
 from koppelvlak.audit import models as audit_models
 from koppelvlak.catalogue import models as catalogue_models
 from koppelvlak.connections import models as connections_models
@@ -18,6 +19,7 @@ from koppelvlak.rights import models as rights_models
 from koppelvlak.roster import models as roster_models
 
 __all__ = [
+    "accounts_models",
     "audit_models",
     "catalogue_models",
     "connections_models",

@@ -52,25 +52,27 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     from koppelvlak.api.onboarding.routes import router as onboarding_router
     from koppelvlak.api.rights_links import router as rights_links_router
     from koppelvlak.web.register import router as public_register_router
+    from koppelvlak.web.routes import router as web_router
 
-    app.include_router(admin_router)
-    app.include_router(registers_router)
-    app.include_router(holds_router)
-    app.include_router(purge_router)
-    app.include_router(onboarding_router)
-    app.include_router(policies_router)
-    app.include_router(public_register_router)
-    app.include_router(rights_router)
-    app.include_router(rights_links_router)
     for router in (
+        admin_router,
+        registers_router,
+        holds_router,
+        purge_router,
+        onboarding_router,
+        policies_router,
+        public_register_router,
+        rights_router,
+        rights_links_router,
         admin_mandates_router,
         admin_incidents_router,
         mandates_router,
         incidents_router,
+        notices_router,
+        notices_admin_router,
+        web_router,
     ):
         app.include_router(router)
-    app.include_router(notices_router)
-    app.include_router(notices_admin_router)
     mount_provider_api(app, runtime)
     return app
 

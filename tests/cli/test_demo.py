@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from koppelvlak.accounts.demo import demo_logins
 from koppelvlak.audit import service
 from koppelvlak.audit.models import Entry
 from koppelvlak.db import make_engine, session_factory, unit_of_work
@@ -92,6 +93,8 @@ class TestKeepExisting:
             f"kept the existing demo board {database.board()} (30 students); "
             "rebuild it with `koppelvlak demo --replace`",
             "its demo credentials are unchanged: those printed when it was built",
+            "  web login (admin): board DEMO  e-mail admin@demo.example  password "
+            f"{demo_logins('DEMO', 7)[0].password}  (when built with --seed 7)",
         ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from koppelvlak.cli import account
 from koppelvlak.cli.console import err
 
 app = typer.Typer(help="Admin API access.", no_args_is_help=True)
@@ -55,3 +56,6 @@ def revoke(token_id: str = typer.Argument(..., help="Token id (shown when create
     with Runtime.from_settings().unit_of_work(write=True) as session:
         admin_tokens.revoke_token(session, parse_id(token_id, "token"), utcnow())
     err.print(f"token {token_id} revoked")
+
+
+app.command("create")(account.create)

@@ -32,6 +32,7 @@ def demo(
 
     The demo credentials derive from the seed: predictable on purpose, for demos only.
     """
+    from koppelvlak.accounts.demo import create_demo_accounts
     from koppelvlak.connections.demo import create_demo_admin, create_demo_providers
     from koppelvlak.db import check_database, refresh_statistics, upgrade
     from koppelvlak.errors import KoppelvlakError
@@ -59,7 +60,7 @@ def demo(
     with runtime.unit_of_work(write=True) as session:
         existing = find_demo_board(session)
         if existing is not None and keep_existing:
-            _report_kept(existing, board_contents(session, existing), as_json=as_json)
+            _report_kept(existing, board_contents(session, existing), as_json=as_json, seed=seed)
             return
         if existing is not None:
             removed = _make_room(session, existing, replace=replace, discard_ledger=discard_ledger)
@@ -69,11 +70,15 @@ def demo(
             now = utcnow()
             providers = create_demo_providers(session, summary.board_id, seed=seed, at=now)
             admin = create_demo_admin(session, summary.board_id, DEMO_BOARD_CODE, seed=seed, at=now)
+            logins = create_demo_accounts(
+                session, summary.board_id, DEMO_BOARD_CODE, seed=seed, at=now
+            )
     refresh_statistics(runtime.engine, BULK_LOADED_TABLES)
     document = {
         "board": {"id": str(summary.board_id), "school_year": summary.school_year},
         "counts": summary.counts,
         "admin": admin.as_dict(),
+        "web_logins": [login.as_dict() for login in logins],
         "providers": [p.as_dict() for p in providers],
         "removed": removed,
     }
@@ -110,7 +115,9 @@ def _make_room(
     return removed
 
 
-def _report_kept(board_id: uuid.UUID, contents: dict[str, int], *, as_json: bool) -> None:
+def _report_kept(
+    board_id: uuid.UUID, contents: dict[str, int], *, as_json: bool, seed: int
+) -> None:
     """Say that the board stays, and what it holds; nothing was changed."""
     if as_json:
         out.print_json(json.dumps({"board": {"id": str(board_id)}, "kept": contents}))
@@ -121,6 +128,7 @@ def _report_kept(board_id: uuid.UUID, contents: dict[str, int], *, as_json: bool
         soft_wrap=True,
     )
     err.print("its demo credentials are unchanged: those printed when it was built")
+    _report_web_login(seed)
 
 
 def _report_built(document: dict[str, Any]) -> None:
@@ -135,6 +143,7 @@ def _report_built(document: dict[str, Any]) -> None:
     admin = document["admin"]
     err.print(f"  admin token ({admin['board']}): {admin['token']}")
     err.print(f"  DPO token   ({admin['board']}): {admin['dpo_token']}")
+    _report_web_login(None, document["web_logins"])
     for provider in document["providers"]:
         err.print(f"  {provider['name']} — {provider['app']}")
         err.print(f"    client id {provider['client_id']}  secret {provider['client_secret']}")
@@ -143,3 +152,19 @@ def _report_built(document: dict[str, Any]) -> None:
             f"    UWLR klantcode {uwlr['klantcode']}  "
             f"autorisatiesleutel {uwlr['autorisatiesleutel']}"
         )
+
+
+def _report_web_login(seed: int | None, logins: list[dict[str, str]] | None = None) -> None:
+    """The demo admin's web login: the same on every start for the same seed."""
+    from koppelvlak.accounts.demo import demo_logins
+    from koppelvlak.roster.demo import DEMO_BOARD_CODE
+
+    if logins is None:
+        logins = [login.as_dict() for login in demo_logins(DEMO_BOARD_CODE, seed or 0)]
+    first = logins[0]
+    err.print(
+        f"  web login ({first['role']}): board {first['board']}  e-mail {first['email']}  "
+        f"password {first['password']}"
+        + (f"  (when built with --seed {seed})" if seed is not None else ""),
+        soft_wrap=True,
+    )

@@ -4,7 +4,7 @@ One function, ``remove_person``, so a request's erasure and the retention purge 
 apart: the roster rows (the person, their memberships and guardianships), the change log of
 those rows, import messages quoting their keys, connection exceptions and licences, results,
 the person's objects in every kept release, lifted holds that name them, their policy
-acceptances, the id and address in rights requests, and — through
+acceptances and guardians' consent requests, the id and address in rights requests, and — through
 ``audit.service.erase_person`` — their place in the ledger (ADR 0116).
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from koppelvlak.accounts.models import ConsentRequest
 from koppelvlak.audit import service as audit
 from koppelvlak.connections.models import Licence, Objection, ParentalConsent
 from koppelvlak.kit import changes
@@ -182,6 +183,13 @@ def _exceptions(session: Session, subject: Subject) -> dict[str, int]:
     board, person = subject.board_id, subject.person_id
     return {
         "policy_acceptance": _acceptances(session, subject),
+        "consent_request": _count_delete(  # the mails to guardians about a child
+            session,
+            delete(ConsentRequest).where(
+                ConsentRequest.board_id == board,
+                or_(ConsentRequest.student_id == person, ConsentRequest.guardian_id == person),
+            ),
+        ),
         "result_score": _count_delete(
             session,
             delete(ResultScore).where(

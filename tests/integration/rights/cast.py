@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from koppelvlak.accounts.models import ConsentRequest
 from koppelvlak.audit import service as audit
 from koppelvlak.connections import exceptions
 from koppelvlak.connections.models import ConsentState
@@ -187,6 +188,17 @@ def build(session: Session) -> Cast:
         actor="admin:test",
         at=T0,
         guardian_id=guardian.id,
+    )
+    session.add(  # the guardian was mailed for the child's consent under the pupils' app
+        ConsentRequest(
+            board_id=board.id,
+            connection_id=pupils.connection.id,
+            student_id=fenna.id,
+            guardian_id=guardian.id,
+            sent_by="admin:test",
+            sent_at=T0,
+            expires_at=T0 + timedelta(days=30),
+        )
     )
     requests.file_request(  # an access request names her by id and the guardian's address
         session,
