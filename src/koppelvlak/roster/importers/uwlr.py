@@ -23,10 +23,34 @@ from koppelvlak.kit import safe_xml
 from koppelvlak.kit.gc_pause import collector_paused
 from koppelvlak.roster.importers.errors import ImportFailed, at
 from koppelvlak.roster.importers.snapshot import Snapshot
-from koppelvlak.roster.importers.uwlr_parser import UwlrParser
+from koppelvlak.roster.importers.uwlr_parser import UwlrParser, source_fingerprint
 
 MAX_BYTES = 2 * 1024**3
 HEAD_BYTES = 64 * 1024
+
+
+DIGEST_SIZE = 24
+CHUNK = 1024 * 1024
+
+
+def file_digest(path: Path) -> str | None:
+    """The digest of a file's bytes, as the reader computes it while parsing (``None``: the
+    file cannot be read; the parse will say why)."""
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def file_fingerprint(path: Path) -> str | None:
+    """The fingerprint a snapshot read from this file would carry, without reading a record:
+    what lets an unchanged file be skipped before it is parsed (ADR 0072)."""
+    digest = file_digest(path)
+    return None if digest is None else source_fingerprint(path.name, digest)
 
 
 class _Counting:
@@ -37,7 +61,7 @@ class _Counting:
         self.stream = stream
         self.progress = progress
         self.done = 0
-        self.digest = hashlib.blake2b(digest_size=24)
+        self.digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.stream.read(size)

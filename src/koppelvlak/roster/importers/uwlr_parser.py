@@ -60,6 +60,12 @@ RECORDS = {
 }
 
 
+def source_fingerprint(source: str, digest: str) -> str:
+    """What a snapshot read from these bytes depends on: the reader, the file name its warnings
+    and errors quote, and the digest of the bytes (``uwlr.file_digest``)."""
+    return f"{READER_VERSION}:{source}:{digest}"
+
+
 @dataclass
 class UwlrParser:
     source: str
@@ -299,7 +305,7 @@ class UwlrParser:
         if self.kind != "leerlinggegevens":
             self.warnings.add(f"the LAS answered <{self.kind}/>: nothing to change", self.source)
             return Snapshot("uwlr", self.source, (), self.warnings.render())
-        fingerprint = None if digest is None else f"{READER_VERSION}:{digest}"
+        fingerprint = None if digest is None else source_fingerprint(self.source, digest)
         school = self._snapshot(fingerprint)
         return Snapshot("uwlr", self.source, (school,), self.warnings.render())
 
