@@ -21,6 +21,7 @@ from lxml import etree
 
 from koppelvlak.kit import safe_xml
 from koppelvlak.kit.gc_pause import collector_paused
+from koppelvlak.roster.importers import uwlr_fast
 from koppelvlak.roster.importers.errors import ImportFailed, at
 from koppelvlak.roster.importers.snapshot import Snapshot
 from koppelvlak.roster.importers.uwlr_parser import UwlrParser, source_fingerprint
@@ -91,12 +92,26 @@ def parse_uwlr(
 
 
 def parse_uwlr_stream(
-    stream: IO[bytes], source: str, *, today: date, progress: Callable[[int], None] | None = None
+    stream: IO[bytes],
+    source: str,
+    *,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+    exact: bool = False,
 ) -> Snapshot:
+    """Read a plain answer by the fast path, anything else (or with ``exact``) by every event."""
     head = stream.read(HEAD_BYTES)
     check_head(head, source)
     stream.seek(0)
     refuse_dtd(stream, source)
+    start = stream.tell()
+    if not exact:
+        counting = _Counting(stream, progress)
+        fast = uwlr_fast.read(UwlrParser(source, today), counting, counting.digest.hexdigest)
+        if fast is not None:
+            return fast
+    # Not a plain answer: the exact reader finds the first problem, as it always did.
+    stream.seek(start)
     parser = UwlrParser(source, today)
     counting = _Counting(stream, progress)
     events = safe_xml.iterparse(counting, events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants
