@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from koppelvlak.audit import chain_reads, service
@@ -100,3 +100,15 @@ class TestQuickWalk:
         )
         walked = walk(sessions, board)
         assert (walked.entries, walked.erased_payloads, walked.resume) == (ENTRIES, 1, None)
+
+    def test_it_stops_at_an_entry_whose_payload_row_is_missing(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(sessions, delete(Payload).where(Payload.sequence == 5))
+        assert walk(sessions, board).resume == 5
+
+    def test_it_stops_at_the_last_entry_when_its_payload_row_is_missing(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(sessions, delete(Payload).where(Payload.sequence == ENTRIES))
+        assert walk(sessions, board).resume == ENTRIES
