@@ -32,10 +32,10 @@ from koppelvlak.db import make_engine, session_factory, unit_of_work, upgrade
 
 def child(url: str, kind: str, paths: list[str], board: str) -> None:
     """Import the files into the database at ``url``; print seconds and peak MB as JSON."""
-    from koppelvlak.kit.clock import today
+    from koppelvlak.kit.clock import today, utcnow
     from koppelvlak.roster.importers.oneroster_map import parse_oneroster
-    from koppelvlak.roster.importers.uwlr import parse_uwlr
-    from koppelvlak.roster.service import apply_snapshot
+    from koppelvlak.roster.importers.uwlr import file_fingerprint, parse_uwlr
+    from koppelvlak.roster.service import apply_snapshot, skip_unchanged
 
     engine = make_engine(url)
     factory = session_factory(engine)
@@ -45,7 +45,23 @@ def child(url: str, kind: str, paths: list[str], board: str) -> None:
     cpu = time.process_time()
     changed = 0
     parse_cpu = 0.0
+    skipped = 0
     for path in paths:
+        # As ``koppelvlak import uwlr`` does: a file the school's last sync read is not parsed.
+        fingerprint = file_fingerprint(Path(path)) if kind == "uwlr" else None
+        if fingerprint is not None:
+            with unit_of_work(factory) as session:
+                unchanged = skip_unchanged(
+                    session,
+                    fingerprint=fingerprint,
+                    board_code=board,
+                    source_kind=kind,
+                    source=path,
+                    started_at=utcnow(),
+                )
+            if unchanged is not None:
+                skipped += 1
+                continue
         parse = parse_uwlr if kind == "uwlr" else parse_oneroster
         before = time.process_time()
         snapshot = parse(Path(path), today=today())
@@ -57,7 +73,7 @@ def child(url: str, kind: str, paths: list[str], board: str) -> None:
     cpu_seconds = time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {"seconds": seconds, "cpu": cpu_seconds, "parse_cpu": parse_cpu}
-    print(json.dumps({**figures, "peak_mb": peak_mb, "changes": changed}))
+    print(json.dumps({**figures, "peak_mb": peak_mb, "changes": changed, "skipped": skipped}))
 
 
 def fresh_database(kind: str, workdir: Path, postgres: str | None) -> str:
@@ -183,6 +199,7 @@ def main() -> None:
                         again.append(measure(url, kind, paths))
                         print(backend, kind, full[-1], again[-1], file=sys.stderr, flush=True)
                         assert again[-1]["changes"] == 0, "a re-sync of the same files changed rows"
+                        assert full[-1].get("skipped", 0) == 0, "a first import skipped a file"
                     finally:
                         drop_database(url, arguments.postgres)
 

@@ -137,6 +137,20 @@ class TestPlainOutput:
         assert changed == dict.fromkeys(counts, (0, 0, 0))
         assert [row[0] for row in history(env)] == ["ok", "ok", "students"]
 
+    def test_the_same_bytes_again_say_unchanged_and_repeat_the_warnings(
+        self, env: dict[str, str], tmp_path: Path
+    ) -> None:
+        empty = "<le:roepnaam>Sem</le:roepnaam><le:voorvoegsel/>"
+        data = uwlr(students=STUDENTS.replace("<le:roepnaam>Sem</le:roepnaam>", empty))
+        (tmp_path / "school.xml").write_bytes(data)
+        for _ in range(2):
+            result = run_cli("import", "uwlr", "school.xml", "--board", "B1", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("Unchanged school.xml ")
+        assert "The same bytes as this school's last import: not read again" in result.stdout
+        assert "│ student    │     0 │       0 │       0 │     2 │" in result.stdout
+        assert "empty <voorvoegsel/> ignored" in result.stdout
+
     def test_help_lists_the_board_and_json_options(self, env: dict[str, str]) -> None:
         result = run_cli("import", "uwlr", "--help", env=env)
         assert result.returncode == 0

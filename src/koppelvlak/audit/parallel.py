@@ -61,21 +61,57 @@ def _walk(
     previous: str | None,
     keys: dict[int, ledger.PersonKey] | None = None,
 ) -> ChainCheck:
-    board_id = stretch.board_id
     if keys is None:
-        keys = chain_reads.verification_keys(session, board_id)
-    return ledger.verify_chain(
+        keys = chain_reads.verification_keys(session, stretch.board_id)
+    return walk(session, stretch, previous, keys)
+
+
+def walk(
+    session: Session,
+    stretch: Stretch,
+    previous: str | None,
+    keys: dict[int, ledger.PersonKey],
+    progress: Callable[[int], None] | None = None,
+) -> ChainCheck:
+    """Verify one stretch: on SQLite the quick walk first, then ``ledger.verify_chain`` from
+    the first row the quick walk would not judge, which reports any break exactly."""
+    board_id = stretch.board_id
+    done = chain_reads.Walked(0, 0, 0, previous, previous, stretch.first)
+    if session.get_bind().dialect.name == "sqlite":
+        done = chain_reads.quick_walk(
+            session,
+            board_id,
+            keys,
+            first=stretch.first,
+            last=stretch.last,
+            previous=previous,
+            progress=progress,
+        )
+    rows = (
+        iter(())
+        if done.resume is None
+        else chain_reads.stream_chain(session, board_id, done.resume, stretch.last)
+    )
+    rest = ledger.verify_chain(
         board_id,
-        chain_reads.stream_chain(session, board_id, stretch.first, stretch.last),
+        rows,
         head_sequence=stretch.head_sequence,
         head_hash=stretch.head_hash,
         locate=partial(chain_reads.sequence_of_hash, session, board_id),
         keys=keys,
         missing_key=partial(chain_reads.verification_key, session, board_id),
         hashed=chain_reads.hashes_in_database(session),
-        start=stretch.first,
-        previous=previous,
+        progress=progress,
+        start=stretch.first + done.entries,
+        previous=done.previous,
         final=stretch.last is None,
+    )
+    return replace(
+        rest,
+        entries=done.entries + rest.entries,
+        erased_subjects=done.erased_subjects + rest.erased_subjects,
+        erased_payloads=done.erased_payloads + rest.erased_payloads,
+        first_previous=done.first_previous if done.entries else rest.first_previous,
     )
 
 

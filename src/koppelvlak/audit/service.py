@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -123,15 +122,11 @@ def verify(
                 progress=advance,
             )
         else:
-            check = ledger.verify_chain(
-                chain_board,
-                chain_reads.stream_chain(session, chain_board),
-                head_sequence=head_sequence,
-                head_hash=head_hash,
-                locate=partial(chain_reads.sequence_of_hash, session, chain_board),
-                keys=chain_reads.verification_keys(session, chain_board),
-                missing_key=partial(chain_reads.verification_key, session, chain_board),
-                hashed=chain_reads.hashes_in_database(session),
+            check = parallel.walk(
+                session,
+                parallel.Stretch(chain_board, 1, None, head_sequence, head_hash),
+                ledger.GENESIS,
+                chain_reads.verification_keys(session, chain_board),
                 progress=advance,
             )
         reports.append(

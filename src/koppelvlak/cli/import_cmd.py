@@ -41,8 +41,15 @@ def uwlr(
 
         return parse_uwlr(file, today=today(), progress=progress)
 
+    def fingerprint() -> str | None:
+        from koppelvlak.roster.importers.uwlr import file_fingerprint
+
+        return file_fingerprint(file) if file.is_file() else None
+
     total = file.stat().st_size if file.is_file() else None
-    run_import("uwlr", str(file), parse, board=board, as_json=as_json, total=total)
+    run_import(
+        "uwlr", str(file), parse, board=board, as_json=as_json, total=total, fingerprint=fingerprint
+    )
 
 
 @app.command("oneroster")

@@ -194,10 +194,12 @@ def sync_school(
     """Sync one school; return its id. An unchanged school is skipped (``sync_state``)."""
     school_id = _school_row(session, school, board_id, changes)
     year_id = _school_year(session, school, board_id)
+    run_id = uuid.UUID(hex=changes.run_id)
     if school.fingerprint is not None:
         before = sync_state.current(session, school_id, board_id, school.fingerprint)
-        if before == sync_state.stored(session, school_id):
-            return school_id
+        kept = sync_state.stored(session, school_id)
+        if kept is not None and kept.matches(school.fingerprint, before):
+            return school_id  # the kept run read this very source: its warnings stand
     _sync_rows(
         session,
         school,
@@ -210,7 +212,7 @@ def sync_school(
     )
     if school.fingerprint is not None:
         after = sync_state.current(session, school_id, board_id, school.fingerprint)
-        sync_state.store(session, school_id, after)
+        sync_state.store(session, school_id, run_id, school.fingerprint, after)
     return school_id
 
 

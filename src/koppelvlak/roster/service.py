@@ -19,7 +19,7 @@ from koppelvlak.errors import KoppelvlakError
 from koppelvlak.kit import changes as noted
 from koppelvlak.kit.clock import as_utc, utcnow
 from koppelvlak.kit.gc_pause import collector_paused
-from koppelvlak.roster import repository
+from koppelvlak.roster import repository, sync_state
 from koppelvlak.roster.bulk import Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.snapshot import Snapshot
@@ -67,6 +67,7 @@ class ImportReport:
     warnings: tuple[str, ...]
     synced: tuple[SyncedChanges, ...] = ()  # one per school in the snapshot, in its order
     guardian_ids: frozenset[uuid.UUID] = frozenset()  # board-wide guardians that changed
+    unchanged: bool = False  # the source equals the one the school's last sync read: not parsed
 
 
 def resolve_board(session: Session, code: str | None, snapshot: Snapshot) -> uuid.UUID:
@@ -192,6 +193,58 @@ def last_successful_run(session: Session, source_kind: str, source: str) -> date
         .limit(1)
     )
     return None if started is None else as_utc(started)
+
+
+def skip_unchanged(
+    session: Session,
+    *,
+    fingerprint: str,
+    board_code: str | None,
+    source_kind: str,
+    source: str,
+    started_at: datetime,
+) -> ImportReport | None:
+    """Record an import of a source the school's last sync already applied, without reading it.
+
+    ``fingerprint`` is what a snapshot of the source would carry (``uwlr.file_fingerprint``).
+    When a school's stored fingerprint names it and the school's rows are as that sync left
+    them (``sync_state``), applying the source would change nothing: the run is recorded with
+    no changes and the warnings of the run that read these bytes, and the report says so. A
+    run whose kept warnings may have been cut short is not repeated: the file is read again.
+    ``None``: the source must be parsed and applied as usual (ADR 0072).
+    """
+    board_id = repository.find_board(session, board_code) if board_code else None
+    if board_code and board_id is None:
+        return None
+    match = sync_state.find_unchanged(session, fingerprint, board_id)
+    if match is None:
+        return None
+    warnings = session.scalar(
+        select(ImportRun.warnings).where(
+            ImportRun.id == match.run_id, ImportRun.outcome == ImportOutcome.OK
+        )
+    )
+    if warnings is None or len(warnings) >= MAX_WARNINGS_KEPT:
+        return None
+    totals = repository.live_totals(session, match.board_id)
+    counts = {
+        kind: {"added": 0, "changed": 0, "removed": 0, "total": totals[kind]} for kind in KINDS
+    }
+    run_id = uuid.uuid4()
+    session.execute(
+        insert(ImportRun).values(
+            id=run_id,
+            board_id=match.board_id,
+            started_at=started_at,
+            finished_at=utcnow(),
+            source=source[:1000],
+            source_kind=source_kind,
+            outcome=ImportOutcome.OK,
+            counts=counts,
+            warnings=list(warnings),
+        )
+    )
+    return ImportReport(run_id, match.board_id, counts, tuple(warnings), unchanged=True)
 
 
 def record_refused(

@@ -21,12 +21,37 @@ from lxml import etree
 
 from koppelvlak.kit import safe_xml
 from koppelvlak.kit.gc_pause import collector_paused
+from koppelvlak.roster.importers import uwlr_fast
 from koppelvlak.roster.importers.errors import ImportFailed, at
 from koppelvlak.roster.importers.snapshot import Snapshot
-from koppelvlak.roster.importers.uwlr_parser import UwlrParser
+from koppelvlak.roster.importers.uwlr_parser import UwlrParser, source_fingerprint
 
 MAX_BYTES = 2 * 1024**3
 HEAD_BYTES = 64 * 1024
+
+
+DIGEST_SIZE = 24
+CHUNK = 1024 * 1024
+
+
+def file_digest(path: Path) -> str | None:
+    """The digest of a file's bytes, as the reader computes it while parsing (``None``: the
+    file cannot be read; the parse will say why)."""
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def file_fingerprint(path: Path) -> str | None:
+    """The fingerprint a snapshot read from this file would carry, without reading a record:
+    what lets an unchanged file be skipped before it is parsed (ADR 0072)."""
+    digest = file_digest(path)
+    return None if digest is None else source_fingerprint(path.name, digest)
 
 
 class _Counting:
@@ -37,7 +62,7 @@ class _Counting:
         self.stream = stream
         self.progress = progress
         self.done = 0
-        self.digest = hashlib.blake2b(digest_size=24)
+        self.digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.stream.read(size)
@@ -67,12 +92,26 @@ def parse_uwlr(
 
 
 def parse_uwlr_stream(
-    stream: IO[bytes], source: str, *, today: date, progress: Callable[[int], None] | None = None
+    stream: IO[bytes],
+    source: str,
+    *,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+    exact: bool = False,
 ) -> Snapshot:
+    """Read a plain answer by the fast path, anything else (or with ``exact``) by every event."""
     head = stream.read(HEAD_BYTES)
     check_head(head, source)
     stream.seek(0)
     refuse_dtd(stream, source)
+    start = stream.tell()
+    if not exact:
+        counting = _Counting(stream, progress)
+        fast = uwlr_fast.read(UwlrParser(source, today), counting, counting.digest.hexdigest)
+        if fast is not None:
+            return fast
+    # Not a plain answer: the exact reader finds the first problem, as it always did.
+    stream.seek(start)
     parser = UwlrParser(source, today)
     counting = _Counting(stream, progress)
     events = safe_xml.iterparse(counting, events=("start", "end"))  # type: ignore[arg-type]  # a duck-typed reader is what lxml wants

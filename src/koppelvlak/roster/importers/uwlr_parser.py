@@ -60,6 +60,12 @@ RECORDS = {
 }
 
 
+def source_fingerprint(source: str, digest: str) -> str:
+    """What a snapshot read from these bytes depends on: the reader, the file name its warnings
+    and errors quote, and the digest of the bytes (``uwlr.file_digest``)."""
+    return f"{READER_VERSION}:{source}:{digest}"
+
+
 @dataclass
 class UwlrParser:
     source: str
@@ -189,7 +195,7 @@ class UwlrParser:
             section = stack[-2]
             stack.pop()
             if section != "school" and self.kind == "leerlinggegevens":
-                self._record(section, element)
+                self.record(section, element)
                 _forget(element)
             return
         name = stack[-1]
@@ -208,12 +214,13 @@ class UwlrParser:
             if self.kind != "leerlinggegevens" or depth < section_depth:
                 return
             if depth == section_depth and name == "school":
-                self._school(element)
+                self.read_school(element)
                 _forget(element)
         finally:
             self.stack.pop()
 
-    def _record(self, section: str, element: etree._Element) -> None:
+    def record(self, section: str, element: etree._Element) -> None:
+        """Read one record of a section (at its end) into the snapshot's parts."""
         tag = element.tag
         name = local(tag)
         if namespace(tag) != LG_NS or name not in RECORDS[section]:
@@ -274,7 +281,7 @@ class UwlrParser:
                 )
             self.staff[teacher.key] = teacher
 
-    def _school(self, element: etree._Element) -> None:
+    def read_school(self, element: etree._Element) -> None:
         reader = self.context.open(element, "school", SCHOOL)
         self.school_at = reader.here()
         for name, value in zip(SCHOOL_ORDER, reader.texts(), strict=True):
@@ -299,7 +306,7 @@ class UwlrParser:
         if self.kind != "leerlinggegevens":
             self.warnings.add(f"the LAS answered <{self.kind}/>: nothing to change", self.source)
             return Snapshot("uwlr", self.source, (), self.warnings.render())
-        fingerprint = None if digest is None else f"{READER_VERSION}:{digest}"
+        fingerprint = None if digest is None else source_fingerprint(self.source, digest)
         school = self._snapshot(fingerprint)
         return Snapshot("uwlr", self.source, (school,), self.warnings.render())
 

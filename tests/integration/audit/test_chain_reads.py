@@ -1,0 +1,114 @@
+"""The quick walk of verification judges plain intact entries only and stops at anything else.
+
+It must never pass a row ``ledger.verify_chain`` would fail: it stops at the first row it
+cannot vouch for, and the full walk takes over from there (tests/integration/audit/
+test_parallel.py and test_service.py check what is then reported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from koppelvlak.audit import chain_reads, service
+from koppelvlak.audit.ledger import GENESIS
+from koppelvlak.audit.models import Entry, Payload
+from koppelvlak.db import make_engine, session_factory, unit_of_work
+from koppelvlak.roster.models import Board
+from tests.factories.audit import DisclosureFactory
+from tests.factories.roster import BoardFactory
+
+ENTRIES = 12
+
+
+@pytest.fixture
+def sessions(fresh_database_url: Callable[[str], str]) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(fresh_database_url("sqlite"))
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def board(sessions: sessionmaker[Session]) -> Board:
+    board: Board = BoardFactory.build()
+    with unit_of_work(sessions) as session:
+        session.add(board)
+        session.flush()
+        for disclosure in DisclosureFactory.build_batch(ENTRIES, board_id=board.id):
+            service.record(session, disclosure)
+    return board
+
+
+def walk(sessions: sessionmaker[Session], board: Board, first: int = 1) -> chain_reads.Walked:
+    with unit_of_work(sessions) as session:
+        keys = chain_reads.verification_keys(session, board.id)
+        previous = GENESIS if first == 1 else None
+        return chain_reads.quick_walk(
+            session, board.id, keys, first=first, last=None, previous=previous
+        )
+
+
+def tamper(sessions: sessionmaker[Session], statement: object) -> None:
+    with unit_of_work(sessions) as session:
+        session.execute(statement)  # type: ignore[call-overload]
+
+
+class TestQuickWalk:
+    def test_an_intact_chain_is_walked_to_its_end(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        walked = walk(sessions, board)
+        assert (walked.entries, walked.resume, walked.first_previous) == (ENTRIES, None, GENESIS)
+
+    def test_a_stretch_takes_its_first_link_as_given(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        walked = walk(sessions, board, first=5)
+        assert (walked.entries, walked.resume) == (ENTRIES - 4, None)
+        assert walked.first_previous not in (None, GENESIS)
+
+    def test_it_stops_at_a_changed_entry(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(
+            sessions,
+            update(Entry).where(Entry.sequence == 7).values(endpoint="/somewhere/else"),
+        )
+        assert walk(sessions, board).resume == 7
+
+    def test_it_stops_at_an_altered_payload(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(sessions, update(Payload).where(Payload.sequence == 4).values(query="altered"))
+        assert walk(sessions, board).resume == 4
+
+    def test_it_stops_at_a_gap(self, sessions: sessionmaker[Session], board: Board) -> None:
+        tamper(sessions, update(Entry).where(Entry.sequence == 9).values(sequence=99))
+        assert walk(sessions, board).resume == 9
+
+    def test_a_forgotten_payload_is_counted_and_passed(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(
+            sessions,
+            update(Payload)
+            .where(Payload.sequence == 3)
+            .values(salt=None, query=None, attribute_ids=None, people=None),
+        )
+        walked = walk(sessions, board)
+        assert (walked.entries, walked.erased_payloads, walked.resume) == (ENTRIES, 1, None)
+
+    def test_it_stops_at_an_entry_whose_payload_row_is_missing(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(sessions, delete(Payload).where(Payload.sequence == 5))
+        assert walk(sessions, board).resume == 5
+
+    def test_it_stops_at_the_last_entry_when_its_payload_row_is_missing(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        tamper(sessions, delete(Payload).where(Payload.sequence == ENTRIES))
+        assert walk(sessions, board).resume == ENTRIES
