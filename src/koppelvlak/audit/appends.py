@@ -1,10 +1,10 @@
 """The append hot path: a batch of prepared entries written under the chain lock, driver-level.
 
 Every page a provider reads appends to its board's chain, so these few statements run once per
-response (ADR 0032). They are fixed text with the driver's own placeholders, like the page
-reads of ``release.kept_reads``: building SQLAlchemy constructs per request cost more CPU than
-the database's own work. Ids, times and person numbers travel as the ORM stores them (see
-``_Driver``), so ORM reads of the same rows see what the models say.
+response (ADR 0032). They are fixed text with the driver's own placeholders, run on the DBAPI
+cursor: SQLAlchemy's constructs and execution contexts cost more CPU than the database's own
+work. Ids, times and person numbers travel as the ORM stores them (see ``Driver``), so ORM
+reads of the same rows see what the models say.
 
 Per board in a batch, under the lock: take the head (SQLite: an ``UPDATE … RETURNING`` that also
 takes the write lock in a deferred transaction; PostgreSQL: ``SELECT … FOR UPDATE``), seal the
@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 from koppelvlak.audit.ledger import GENESIS
-from koppelvlak.audit.models import KEY_BYTES, PersonKey, pack_numbers
+from koppelvlak.audit.models import KEY_BYTES, pack_numbers
 from koppelvlak.audit.sealing import Draft, Prepared, SealedEntry, WriterKey, draft, seal
 from koppelvlak.audit.values import Disclosure, LedgerReceipt
 from koppelvlak.kit.clock import as_utc, utcnow
@@ -58,17 +59,31 @@ _MOVE = (
 )
 _EPOCH = "SELECT erasures FROM audit_chain WHERE board_id = %s"
 _KEYS = "SELECT person_id, number, key FROM audit_person_key WHERE board_id = %s AND person_id IN "
+_ADD_KEY = (
+    "INSERT INTO audit_person_key (board_id, person_id, key) VALUES (%s, %s, %s) "
+    "ON CONFLICT DO NOTHING RETURNING person_id, number, key"
+)
 
 
-class _Driver:
-    """Values as the ORM's column types store them, and the driver's placeholders."""
+class Driver:
+    """One transaction's DBAPI cursor; values as the ORM's column types store them.
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.native = connection.dialect.name == "postgresql"
+    Below SQLAlchemy's ``exec_driver_sql`` on purpose: its execution context cost ~15 times
+    the statement's own work here (bench/README.md, provider API). Driver errors become
+    SQLAlchemy's (``IntegrityError``, ``OperationalError``), which the interfaces answer with
+    503, as from any other statement.
+    """
 
-    def sql(self, text: str) -> str:
-        return text if self.native else text.replace("%s", "?")
+    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+        self.native = dialect.name == "postgresql"
+        self._dbapi_connection = dbapi_connection
+        self._cursor = dbapi_connection.cursor()
+        self._error: type[Exception] = dialect.loaded_dbapi.Error
+
+    @classmethod
+    def of(cls, connection: Connection) -> Driver:
+        """The driver of a SQLAlchemy connection's transaction (already begun)."""
+        return cls(connection.connection.dbapi_connection, connection.dialect)
 
     def id(self, value: uuid.UUID) -> object:
         return value if self.native else value.hex
@@ -86,26 +101,52 @@ class _Driver:
         return list(numbers) if self.native else pack_numbers(numbers)
 
     def rows(self, text: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-        result = self.connection.exec_driver_sql(self.sql(text), tuple(params))
-        return list(result.cursor.fetchall()) if result.cursor is not None else []
+        with self._errors(text):
+            self._cursor.execute(self._sql(text), tuple(params))
+            return list(self._cursor.fetchall())
 
-    def run(self, text: str, params: Sequence[object]) -> None:
-        self.connection.exec_driver_sql(self.sql(text), tuple(params))
+    def run(self, text: str, params: Sequence[object] = ()) -> None:
+        with self._errors(text):
+            self._cursor.execute(self._sql(text), tuple(params))
 
     def run_many(self, text: str, params: list[tuple[object, ...]]) -> None:
-        self.connection.exec_driver_sql(self.sql(text), params)
+        with self._errors(text):
+            self._cursor.executemany(self._sql(text), params)
+
+    def begin_writing(self) -> None:
+        """SQLite: take the write lock up front (ADR 0004). PostgreSQL begins by itself."""
+        if not self.native:
+            self.run("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        with self._errors("COMMIT"):
+            self._dbapi_connection.commit()
+
+    def rollback(self) -> None:
+        with self._errors("ROLLBACK"):
+            self._dbapi_connection.rollback()
+
+    def _sql(self, text: str) -> str:
+        return text if self.native else text.replace("%s", "?")
+
+    @contextmanager
+    def _errors(self, text: str) -> Iterator[None]:
+        try:
+            yield
+        except self._error as error:
+            raise DBAPIError.instance(
+                text, None, error, self._error, hide_parameters=True
+            ) from error
 
 
-def epoch(connection: Connection, board_id: uuid.UUID) -> int | None:
+def epoch(driver: Driver, board_id: uuid.UUID) -> int | None:
     """The board's erasure count (None before its first entry)."""
-    driver = _Driver(connection)
     found = driver.rows(_EPOCH, [driver.id(board_id)])
     return int(found[0][0]) if found else None
 
 
-def person_keys(connection: Connection, board_id: uuid.UUID, people: Iterable[uuid.UUID]) -> Keys:
+def person_keys(driver: Driver, board_id: uuid.UUID, people: Iterable[uuid.UUID]) -> Keys:
     """The keys of those people that have one in this board's ledger, by hex person id."""
-    driver = _Driver(connection)
     ids = [driver.id(person) for person in people]
     found: Keys = {}
     for start in range(0, len(ids), CHUNK):
@@ -116,31 +157,25 @@ def person_keys(connection: Connection, board_id: uuid.UUID, people: Iterable[uu
     return found
 
 
-def add_person_keys(
-    connection: Connection, board_id: uuid.UUID, people: Collection[uuid.UUID]
-) -> Keys:
+def add_person_keys(driver: Driver, board_id: uuid.UUID, people: Collection[uuid.UUID]) -> Keys:
     """Give these people a fresh random key (and number); keeps a key someone else just made.
 
-    Runs only the first time a person is disclosed, so it may use SQLAlchemy's insert (its
-    ``RETURNING`` across many rows is what the driver's ``executemany`` cannot do).
+    One statement per person (``executemany`` returns no rows); it runs only the first time a
+    person is disclosed.
     """
-    rows = [
-        {"board_id": board_id, "person_id": person, "key": secrets.token_bytes(KEY_BYTES)}
-        for person in people
-    ]
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(PersonKey)
-        .on_conflict_do_nothing()
-        .returning(PersonKey.person_id, PersonKey.number, PersonKey.key)
-    )
-    made: Keys = {row[0].hex: (row[1], row[2]) for row in connection.execute(statement, rows)}
-    if len(made) < len(rows):
-        made |= person_keys(connection, board_id, [p for p in people if p.hex not in made])
+    made: Keys = {}
+    board = driver.id(board_id)
+    for person in people:
+        for found, number, key in driver.rows(
+            _ADD_KEY, [board, driver.id(person), secrets.token_bytes(KEY_BYTES)]
+        ):
+            made[driver.hex(found)] = (int(number), bytes(key))
+    if len(made) < len(people):
+        made |= person_keys(driver, board_id, [p for p in people if p.hex not in made])
     return made
 
 
-def prepare(connection: Connection, disclosure: Disclosure, *, read_keys: bool = True) -> Prepared:
+def prepare(driver: Driver, disclosure: Disclosure, *, read_keys: bool = True) -> Prepared:
     """Everything of an entry that does not depend on its place in the chain, before the lock.
 
     ``read_keys`` False leaves the keys to be read under the lock (a SQLite transaction that
@@ -150,27 +185,27 @@ def prepare(connection: Connection, disclosure: Disclosure, *, read_keys: bool =
     if not read_keys:
         return Prepared(disclosure, entry_id, None, None)
     board_id = disclosure.board_id
-    seen = epoch(connection, board_id)  # before the keys: an erasure after it moves the count
-    keys = person_keys(connection, board_id, disclosure.person_ids)
+    seen = epoch(driver, board_id)  # before the keys: an erasure after it moves the count
+    keys = person_keys(driver, board_id, disclosure.person_ids)
     complete = len(keys) == len(disclosure.person_ids)
     return Prepared(
         disclosure, entry_id, seen, draft(disclosure, entry_id, keys) if complete else None
     )
 
 
-def _redraft(connection: Connection, prepared: Prepared, erasures: int) -> Draft:
+def _redraft(driver: Driver, prepared: Prepared, erasures: int) -> Draft:
     """The draft under the lock: keys re-read when an erasure came in between, new ones made."""
     if prepared.draft is not None and prepared.epoch == erasures:
         return prepared.draft
     disclosure = prepared.disclosure
-    keys = person_keys(connection, disclosure.board_id, disclosure.person_ids)
+    keys = person_keys(driver, disclosure.board_id, disclosure.person_ids)
     missing = [person for person in disclosure.person_ids if person.hex not in keys]
     if missing:
-        keys |= add_person_keys(connection, disclosure.board_id, missing)
+        keys |= add_person_keys(driver, disclosure.board_id, missing)
     return draft(disclosure, prepared.entry_id, keys)
 
 
-def _lock_head(driver: _Driver, board_id: uuid.UUID, now: datetime) -> tuple[int, str, int]:
+def _lock_head(driver: Driver, board_id: uuid.UUID, now: datetime) -> tuple[int, str, int]:
     """Take the board's chain lock: (last sequence, last hash, erasures); makes the head once."""
     board = driver.id(board_id)
     lock = _LOCK["postgresql" if driver.native else "sqlite"]
@@ -183,7 +218,7 @@ def _lock_head(driver: _Driver, board_id: uuid.UUID, now: datetime) -> tuple[int
     return int(sequence), str(last_hash), int(erasures)
 
 
-def _sealed_rows(driver: _Driver, sealed: SealedEntry) -> tuple[tuple[object, ...], ...]:
+def _sealed_rows(driver: Driver, sealed: SealedEntry) -> tuple[tuple[object, ...], ...]:
     h, d, drafted = sealed.header, sealed.disclosure, sealed.drafted
     entry = (
         driver.id(drafted.entry_id), driver.id(d.board_id), h.sequence,
@@ -199,20 +234,19 @@ def _sealed_rows(driver: _Driver, sealed: SealedEntry) -> tuple[tuple[object, ..
 
 
 def write(
-    connection: Connection, batch: Sequence[Prepared], at: datetime | None = None
+    driver: Driver, batch: Sequence[Prepared], at: datetime | None = None
 ) -> list[LedgerReceipt]:
-    """Append the batch to the boards' chains in the connection's transaction (no commit).
+    """Append the batch to the boards' chains in the driver's transaction (no commit).
 
     Boards are locked in id order, so two batches that share boards cannot deadlock.
     Receipts come back in the order of ``batch``.
     """
-    driver = _Driver(connection)
     receipts: dict[uuid.UUID, LedgerReceipt] = {}
     boards = sorted({p.disclosure.board_id for p in batch}, key=lambda b: b.bytes)
     for board_id in boards:
         mine = [p for p in batch if p.disclosure.board_id == board_id]
         sequence, previous, erasures = _lock_head(driver, board_id, utcnow())
-        drafts = [_redraft(connection, p, erasures) for p in mine]
+        drafts = [_redraft(driver, p, erasures) for p in mine]
         # The time is taken under the chain lock, so a board's entries are in time order.
         recorded_at = as_utc(at) if at is not None else utcnow()
         entries, payloads = [], []

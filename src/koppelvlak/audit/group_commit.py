@@ -31,7 +31,7 @@ from koppelvlak.audit import appends
 from koppelvlak.audit.errors import LedgerUnavailable
 from koppelvlak.audit.sealing import Prepared
 from koppelvlak.audit.values import LedgerReceipt
-from koppelvlak.db import WRITE_OPTION, short_reason
+from koppelvlak.db import short_reason
 
 LIMIT = 64  # entries per transaction at most; more wait for the next one
 
@@ -58,7 +58,7 @@ class GroupCommit:
     """The appender of one process for one database (``for_engine`` keeps one per engine)."""
 
     def __init__(self, engine: Engine, limit: int = LIMIT) -> None:
-        self._engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._engine = engine
         self._limit = limit
         self._per_board = engine.dialect.name == "postgresql"
         self._queues: dict[uuid.UUID | None, _Queue] = {}
@@ -124,8 +124,7 @@ class GroupCommit:
     def _run(self, queue: _Queue, batch: list[_Ticket]) -> None:
         items = [item for ticket in batch for item in ticket.items]
         try:
-            with self._engine.begin() as connection:
-                receipts = appends.write(connection, items)
+            receipts = self._transaction(items)
         except SQLAlchemyError as error:
             self._settle(queue, batch, reason=short_reason(error))
         except BaseException as error:
@@ -137,6 +136,22 @@ class GroupCommit:
                 ticket.receipts = receipts[start : start + len(ticket.items)]
                 start += len(ticket.items)
             self._settle(queue, batch, reason=None)
+
+    def _transaction(self, items: list[Prepared]) -> list[LedgerReceipt]:
+        """One transaction on a pooled DBAPI connection: lock, write, commit (ADR 0032)."""
+        pooled = self._engine.raw_connection()
+        try:
+            driver = appends.Driver(pooled.dbapi_connection, self._engine.dialect)
+            driver.begin_writing()
+            try:
+                receipts = appends.write(driver, items)
+                driver.commit()
+            except BaseException:
+                driver.rollback()
+                raise
+            return receipts
+        finally:
+            pooled.close()  # back to the pool
 
     @staticmethod
     def _settle(queue: _Queue, batch: list[_Ticket], *, reason: str | None) -> None:

@@ -65,10 +65,9 @@ def record(session: Session, disclosure: Disclosure, at: datetime | None = None)
     ``commit`` instead, which read in their own read transaction.
     """
     with ledger_writes():
-        connection = session.connection()
-        early = connection.dialect.name == "postgresql"
-        prepared = appends.prepare(connection, disclosure, read_keys=early)
-        return appends.write(connection, [prepared], at)[0]
+        driver = appends.Driver.of(session.connection())
+        prepared = appends.prepare(driver, disclosure, read_keys=driver.native)
+        return appends.write(driver, [prepared], at)[0]
 
 
 def prepare(session: Session, disclosures: Sequence[Disclosure]) -> list[sealing.Prepared]:
@@ -78,8 +77,8 @@ def prepare(session: Session, disclosures: Sequence[Disclosure]) -> list[sealing
     ``commit`` writes them. An erasure in between is noticed under the lock.
     """
     with ledger_writes():
-        connection = session.connection()
-        return [appends.prepare(connection, disclosure) for disclosure in disclosures]
+        driver = appends.Driver.of(session.connection())
+        return [appends.prepare(driver, disclosure) for disclosure in disclosures]
 
 
 def commit(engine: Engine, prepared: Sequence[sealing.Prepared]) -> list[LedgerReceipt]:

@@ -23,8 +23,12 @@ def _chain(session: Session, board_id: uuid.UUID) -> ChainReport:
     return chain
 
 
+def _driver(session: Session) -> appends.Driver:
+    return appends.Driver.of(session.connection())
+
+
 def _write(session: Session, *prepared: Prepared) -> list[LedgerReceipt]:
-    return appends.write(session.connection(), list(prepared))
+    return appends.write(_driver(session), list(prepared))
 
 
 class TestABatch:
@@ -32,10 +36,9 @@ class TestABatch:
         self, session: Session, board: Board, record_many: RecordMany
     ) -> None:
         record_many(board.id, 2)
-        connection = session.connection()
+        driver = _driver(session)
         batch = [
-            appends.prepare(connection, DisclosureFactory.build(board_id=board.id))
-            for _ in range(3)
+            appends.prepare(driver, DisclosureFactory.build(board_id=board.id)) for _ in range(3)
         ]
         receipts = _write(session, *batch)
         assert [r.sequence for r in receipts] == [3, 4, 5]
@@ -54,9 +57,9 @@ class TestABatch:
         self, session: Session, make_board: Callable[[], Board]
     ) -> None:
         first, second = make_board(), make_board()
-        connection = session.connection()
+        driver = _driver(session)
         batch = [
-            appends.prepare(connection, DisclosureFactory.build(board_id=board.id))
+            appends.prepare(driver, DisclosureFactory.build(board_id=board.id))
             for board in (first, second, first)
         ]
         receipts = _write(session, *batch)
@@ -71,7 +74,7 @@ class TestABatch:
         self, session: Session, board: Board
     ) -> None:
         disclosure = DisclosureFactory.build(board_id=board.id)
-        (receipt,) = _write(session, appends.prepare(session.connection(), disclosure))
+        (receipt,) = _write(session, appends.prepare(_driver(session), disclosure))
         people, query = session.execute(
             select(Payload.people, Payload.query).where(
                 Payload.board_id == board.id, Payload.sequence == receipt.sequence
@@ -90,7 +93,7 @@ class TestPreparedBeforeTheLock:
     def test_people_without_a_key_get_one_under_the_lock(
         self, session: Session, board: Board
     ) -> None:
-        prepared = appends.prepare(session.connection(), DisclosureFactory.build(board_id=board.id))
+        prepared = appends.prepare(_driver(session), DisclosureFactory.build(board_id=board.id))
         assert prepared.draft is None  # nobody had a key yet
         _write(session, prepared)
         assert session.scalar(select(func.count()).select_from(PersonKey)) == 3
@@ -102,7 +105,7 @@ class TestPreparedBeforeTheLock:
         disclosure = DisclosureFactory.build(board_id=board.id)
         service.record(session, disclosure)
         again = DisclosureFactory.build(board_id=board.id, person_ids=disclosure.person_ids)
-        prepared = appends.prepare(session.connection(), again)
+        prepared = appends.prepare(_driver(session), again)
         assert prepared.draft is not None
         assert prepared.epoch == 0
         (receipt,) = _write(session, prepared)
@@ -118,7 +121,7 @@ class TestPreparedBeforeTheLock:
         service.record(session, first)
         erased = sorted(first.person_ids)[0]
         again = DisclosureFactory.build(board_id=board.id, person_ids=first.person_ids)
-        prepared = appends.prepare(session.connection(), again)
+        prepared = appends.prepare(_driver(session), again)
         service.erase_person(session, board.id, erased)
         _write(session, prepared)
         chain = _chain(session, board.id)
