@@ -45,7 +45,7 @@ USERS = "/ims/oneroster/rostering/v1p2/users?limit=100&offset=0"
 POSTGRES = os.environ.get(
     "KOPPELVLAK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-AUDIT_TABLES = ("audit_chain", "audit_entry", "audit_payload", "audit_subject")
+AUDIT_TABLES = ("audit_chain", "audit_entry", "audit_payload", "audit_person_key")
 WRK = shutil.which("wrk")
 TARGETS = {"static": 0.40, "overhead": 0.10, "rate8": 450.0, "ledger": 4096.0}
 

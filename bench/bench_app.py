@@ -17,10 +17,8 @@ Bench-only: nothing in ``src`` knows about it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -39,17 +37,13 @@ def create_app() -> FastAPI:
 
     if os.environ.get("KOPPELVLAK_BENCH_LEDGER", "1") == "0":
 
-        @contextlib.contextmanager
-        def no_ledger() -> Iterator[None]:
-            yield
-
-        def no_record(*args: Any, **kwargs: Any) -> None:
-            return None
+        def nothing(*args: Any, **kwargs: Any) -> list[Any]:
+            return []
 
         # disclosure reaches the ledger only through its module attribute ``audit``.
-        shim = SimpleNamespace(ledger_writes=no_ledger, record=no_record)
+        shim = SimpleNamespace(prepare=nothing, commit=nothing)
         disclosure.audit = shim  # type: ignore[assignment,attr-defined]  # bench: no ledger
-        disclosure._record = no_record  # and skips the digest too
+        disclosure._disclosures = nothing  # and skips the digest too
     app = product_app()
     static_file = os.environ.get("KOPPELVLAK_BENCH_STATIC")
     cached: list[bytes] = []
@@ -73,12 +67,7 @@ def main() -> None:
 
     def run(target: Any, **options: Any) -> None:
         assert target == "koppelvlak.app:create_app", target  # the product's serve changed
-        # uvicorn kills a worker that does not answer its supervisor's ping within 5 s (and one
-        # that is not ready 5 s after spawning): on a loaded 2-core machine workers then restart
-        # in a loop. The bench allows more (``KOPPELVLAK_BENCH_HEALTHCHECK``, 0: uvicorn's 5 s).
-        patience = int(os.environ.get("KOPPELVLAK_BENCH_HEALTHCHECK", "120"))
-        if patience:
-            options.setdefault("timeout_worker_healthcheck", patience)
+        # Every option as the product passes it, the worker health check's 120 s included.
         real_run(FACTORY, **options)
 
     uvicorn.run = run  # type: ignore[assignment]

@@ -3,7 +3,9 @@
 Fresh database per kind. One board with a population of people; a warm-up gives every person
 their ledger key (the key table grows once per person, not per append, and is reported on its
 own). Then ``--appends`` calls of the real ``audit.service.record``, one committed transaction
-each as an interface makes them, each naming ``--people`` people drawn from the population.
+each, each naming ``--people`` people drawn from the population; or, with ``--clients`` N > 1,
+N threads appending as the interfaces do (``prepare`` in a read, then ``commit`` through the
+process's group commit, ADR 0032), reporting how many appends shared a transaction.
 Reported: table + index growth of the ledger per append (SQLite: pages of the file in use;
 PostgreSQL: ``pg_total_relation_size`` of the ledger tables, TOAST included, before and after
 the GIN index's pending list is merged), and the median wall and CPU time per append.
@@ -22,13 +24,15 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from koppelvlak.audit import service
+from koppelvlak.audit import group_commit, service
 from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.db import make_engine, session_factory, unit_of_work, upgrade
 from koppelvlak.roster.models import Board
@@ -91,7 +95,62 @@ def _bytes(engine: Engine, tables: tuple[str, ...]) -> int:
         return int(connection.exec_driver_sql(query).scalar_one() or 0)
 
 
-def run(kind: str, workdir: Path, appends: int, people: int, population: int) -> dict[str, object]:
+def _one_by_one(
+    sessions: sessionmaker[Session], disclosures: list[Disclosure]
+) -> tuple[list[float], list[float]]:
+    """``record`` in its own committed transaction per append, as a script would call it."""
+    walls, cpus = [], []
+    for disclosure in disclosures:
+        started, cpu = time.perf_counter(), time.process_time()
+        with service.ledger_writes(), unit_of_work(sessions) as session:
+            service.record(session, disclosure)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus
+
+
+def _grouped(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    disclosures: list[Disclosure],
+    clients: int,
+    board_id: uuid.UUID,
+) -> tuple[list[float], list[float], int]:
+    """As the interfaces append: ``clients`` threads each prepare in a read, then ``commit``
+    through the process's group commit (ADR 0032). CPU is the whole process's per append."""
+    appender = group_commit.for_engine(engine)
+    first = appender.batches(board_id if engine.dialect.name == "postgresql" else None)
+    walls: list[float] = []
+    todo = iter(disclosures)
+    guard = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with guard:
+                disclosure = next(todo, None)
+            if disclosure is None:
+                return
+            started = time.perf_counter()
+            with unit_of_work(sessions) as session:
+                prepared = service.prepare(session, [disclosure])
+            service.commit(engine, prepared)
+            with guard:
+                walls.append(time.perf_counter() - started)
+
+    cpu = time.process_time()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    per_append = (time.process_time() - cpu) / len(disclosures)
+    batches = appender.batches(board_id if engine.dialect.name == "postgresql" else None) - first
+    return walls, [per_append], batches
+
+
+def run(
+    kind: str, workdir: Path, appends: int, people: int, population: int, *, clients: int = 1
+) -> dict[str, object]:
     url = _fresh(kind, workdir)
     engine = make_engine(url)
     upgrade(engine)
@@ -112,13 +171,13 @@ def run(kind: str, workdir: Path, appends: int, people: int, population: int) ->
     ]
     before = _bytes(engine, LEDGER_TABLES)
     keys = _bytes(engine, (KEY_TABLE,))
-    walls, cpus = [], []
-    for disclosure in disclosures:
-        started, cpu = time.perf_counter(), time.process_time()
-        with service.ledger_writes(), unit_of_work(sessions) as session:
-            service.record(session, disclosure)
-        walls.append(time.perf_counter() - started)
-        cpus.append(time.process_time() - cpu)
+    began = time.perf_counter()
+    if clients == 1:
+        walls, cpus = _one_by_one(sessions, disclosures)
+        batches = appends
+    else:
+        walls, cpus, batches = _grouped(engine, sessions, disclosures, clients, board.id)
+    elapsed = time.perf_counter() - began
     grown = _bytes(engine, LEDGER_TABLES) - before
     merged = None
     if kind == "postgresql":
@@ -141,6 +200,9 @@ def run(kind: str, workdir: Path, appends: int, people: int, population: int) ->
         "ledger_bytes_per_append": round(grown / appends),
         "ledger_bytes_per_append_after_gin_merge": None if merged is None else round(merged),
         "person_key_bytes_per_person": round(keys / population),
+        "clients": clients,
+        "appends_per_second": round(appends / elapsed),
+        "appends_per_transaction": round(appends / max(1, batches), 2),
         "append_wall_median_us": round(statistics.median(walls) * 1e6),
         "append_cpu_median_us": round(statistics.median(cpus) * 1e6),
         "person_view_median_ms": round(statistics.median(lookups) * 1e3, 2),
@@ -154,6 +216,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100, help="people per append")
     parser.add_argument("--population", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--clients", type=int, default=1, help="threads appending at once (group commit)"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kv-bench-append"
@@ -171,6 +236,7 @@ def main() -> None:
                     arguments.appends,
                     arguments.people,
                     arguments.population,
+                    clients=arguments.clients,
                 )
             )
             print(json.dumps(results[-1]), file=sys.stderr)

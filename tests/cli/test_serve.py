@@ -147,3 +147,27 @@ class TestOversizedHeaders:
         assert refused.endswith(b"Invalid HTTP request received.")
         assert normal.startswith(b"HTTP/1.1 200 "), normal[:100]
         assert still.status_code == 200
+
+
+class TestWorkerProcesses:
+    def test_uvicorn_gives_a_slow_starting_worker_two_minutes_not_five_seconds(
+        self, tmp_path: Path
+    ) -> None:
+        # uvicorn's own 5 s killed workers still importing the app on a loaded machine, and
+        # restarted them in a loop; the supervisor reads this value from its Config.
+        import uvicorn
+
+        from koppelvlak.cli.serve import WORKER_HEALTHCHECK_SECONDS, uvicorn_options
+        from koppelvlak.config import Settings
+        from koppelvlak.runtime import Runtime
+
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'serve.db'}", key_file=tmp_path / "keys.json"
+        )
+        runtime = Runtime.from_settings(settings)
+        options = uvicorn_options(runtime, "127.0.0.1", 8000, workers=2)
+        config = uvicorn.Config("koppelvlak.app:create_app", **options)
+        runtime.engine.dispose()
+        assert WORKER_HEALTHCHECK_SECONDS == 120
+        assert config.timeout_worker_healthcheck == WORKER_HEALTHCHECK_SECONDS
+        assert (config.workers, config.http, config.access_log) == (2, "h11", False)

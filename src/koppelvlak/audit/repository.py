@@ -1,13 +1,13 @@
-"""Every ledger query: appending under the chain lock, person keys, the two views, erasure.
+"""Every ledger query but the append: the two views, erasure and retention.
 
-Reading chains for verification lives in ``chain_reads``.
+Appending lives in ``appends`` (the hot path, driver-level), reading chains for verification
+in ``chain_reads``.
 """
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    insert,
     literal,
     select,
     type_coerce,
@@ -29,16 +28,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit import ledger, legacy
-from koppelvlak.audit.ledger import GENESIS
 from koppelvlak.audit.models import (
-    KEY_BYTES,
     ChainHead,
     Entry,
     Payload,
     PersonKey,
     pack_numbers,
 )
-from koppelvlak.audit.sealing import WriterKey
 from koppelvlak.roster.models import Board
 
 CHUNK = 500  # ids per IN list
@@ -50,81 +46,6 @@ def _dialect(session: Session) -> str:
 
 def _insert(session: Session) -> Any:
     return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-
-
-def advance_head(session: Session, board_id: uuid.UUID, now: datetime) -> tuple[int, str, int]:
-    """Take the board's chain lock and the next sequence: (sequence, previous hash, erasures).
-
-    The ``UPDATE … RETURNING`` takes the head row's lock on PostgreSQL (as ``SELECT … FOR
-    UPDATE`` would) and SQLite's write lock before anything is read, so concurrent appends to
-    one board queue here while other boards go on (ADR 0030).
-    """
-    statement = (
-        update(ChainHead)
-        .where(ChainHead.board_id == board_id)
-        .values(last_sequence=ChainHead.last_sequence + 1, updated_at=now)
-        .returning(ChainHead.last_sequence, ChainHead.last_hash, ChainHead.erasures)
-    )
-    row = session.execute(statement).one_or_none()
-    if row is None:
-        _create_head(session, board_id, now)
-        row = session.execute(statement).one()
-    return int(row[0]), str(row[1]), int(row[2])
-
-
-def _create_head(session: Session, board_id: uuid.UUID, now: datetime) -> None:
-    values = {"board_id": board_id, "last_sequence": 0, "last_hash": GENESIS, "updated_at": now}
-    session.execute(_insert(session)(ChainHead).values(**values).on_conflict_do_nothing())
-
-
-def set_head_hash(session: Session, board_id: uuid.UUID, entry_hash: str) -> None:
-    session.execute(
-        update(ChainHead).where(ChainHead.board_id == board_id).values(last_hash=entry_hash)
-    )
-
-
-def erasures(session: Session, board_id: uuid.UUID) -> int | None:
-    """How many person erasures the board's chain has seen (None before its first entry)."""
-    return session.scalar(select(ChainHead.erasures).where(ChainHead.board_id == board_id))
-
-
-def person_keys(
-    session: Session, board_id: uuid.UUID, person_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, WriterKey]:
-    """The keys of those people that have one in this board's ledger."""
-    found: dict[uuid.UUID, WriterKey] = {}
-    ids = list(person_ids)
-    for start in range(0, len(ids), CHUNK):
-        statement = select(PersonKey.person_id, PersonKey.number, PersonKey.key).where(
-            PersonKey.board_id == board_id, PersonKey.person_id.in_(ids[start : start + CHUNK])
-        )
-        for person_id, number, key in session.execute(statement):
-            found[person_id] = (number, key)
-    return found
-
-
-def add_person_keys(
-    session: Session, board_id: uuid.UUID, person_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, WriterKey]:
-    """Give these people a fresh random key (and number); keeps a key someone else just made."""
-    rows = [
-        {"board_id": board_id, "person_id": person_id, "key": secrets.token_bytes(KEY_BYTES)}
-        for person_id in person_ids
-    ]
-    statement = (
-        _insert(session)(PersonKey)
-        .on_conflict_do_nothing()
-        .returning(PersonKey.person_id, PersonKey.number, PersonKey.key)
-    )
-    made = {row[0]: (row[1], row[2]) for row in session.execute(statement, rows)}
-    if len(made) < len(rows):
-        made |= person_keys(session, board_id, set(person_ids) - made.keys())
-    return made
-
-
-def add_entry(session: Session, entry: dict[str, Any], payload: dict[str, Any]) -> None:
-    session.execute(insert(Entry).values(**entry))
-    session.execute(insert(Payload).values(**payload))
 
 
 def board_id_for_code(session: Session, code: str) -> uuid.UUID | None:

@@ -1,10 +1,9 @@
 """Turns one disclosure into the rows of its ledger entry: a fresh salt, commitments, the hash.
 
-Split in two so ``record`` holds the board's chain lock as briefly as it can: ``draft``
+Split in two so an append holds the board's chain lock as briefly as it can: ``draft``
 computes everything that does not depend on the place in the chain (the salt, every
 person's commitment in bulk, the payload commitment) before the lock; ``seal`` adds the
-sequence, the previous hash and the time under it. The bulk loader of the benchmark seals
-entries the same way, without a database round trip per entry.
+sequence, the previous hash and the time under it (``appends.write``, ADR 0032).
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from koppelvlak.audit import ledger
-from koppelvlak.audit.values import Channel, Disclosure
+from koppelvlak.audit.values import Channel, Disclosure, LedgerReceipt
 
 # A person's key as the writer holds it: (person number, secret key).
 WriterKey = tuple[int, bytes]
@@ -34,27 +32,52 @@ class Draft:
     payload_commitment: str
 
 
-@dataclass(frozen=True)
-class SealedEntry:
-    """Column values for ``audit_entry`` and ``audit_payload``."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One disclosure made ready before the chain lock is taken (ADR 0032).
 
-    entry: dict[str, Any]
-    payload: dict[str, Any]
+    ``epoch`` is the board's erasure count when the keys were read (None: not read); under the
+    lock a moved count means the keys are read again. ``draft`` is None when someone had no
+    key yet (they get one under the lock).
+    """
+
+    disclosure: Disclosure
+    entry_id: uuid.UUID
+    epoch: int | None
+    draft: Draft | None
+
+
+@dataclass(frozen=True, slots=True)
+class SealedEntry:
+    """An entry with its place in the chain: the hashed header in canonical text, and its hash."""
+
+    disclosure: Disclosure
+    drafted: Draft
+    header: ledger.Header
+    recorded_at: datetime
     entry_hash: str
 
+    def receipt(self) -> LedgerReceipt:
+        return LedgerReceipt(
+            entry_id=self.drafted.entry_id,
+            board_id=self.disclosure.board_id,
+            sequence=self.header.sequence,
+            entry_hash=self.entry_hash,
+            recorded_at=self.recorded_at,
+        )
 
-def draft(
-    disclosure: Disclosure, entry_id: uuid.UUID, keys: Mapping[uuid.UUID, WriterKey]
-) -> Draft:
-    """Commit to the payload; ``keys`` must hold a key for every person disclosed."""
+
+def draft(disclosure: Disclosure, entry_id: uuid.UUID, keys: Mapping[str, WriterKey]) -> Draft:
+    """Commit to the payload; ``keys`` (by hex person id) must hold every person disclosed."""
     attribute_ids = ledger.canonical_attributes(disclosure.attribute_ids)
     salt = secrets.token_hex(16)
     entry_hex = entry_id.hex.encode()
     numbers, commitments = [], []
     for person_id in disclosure.person_ids:
-        number, key = keys[person_id]
+        person_hex = person_id.hex
+        number, key = keys[person_hex]
         numbers.append(number)
-        commitments.append(ledger.person_commitment(key, entry_hex, person_id.hex.encode()))
+        commitments.append(ledger.person_commitment(key, entry_hex, person_hex.encode()))
     return Draft(
         entry_id=entry_id,
         salt=salt,
@@ -74,45 +97,17 @@ def seal(
     previous_hash: str,
     recorded_at: datetime,
 ) -> SealedEntry:
-    board_id = disclosure.board_id
-    entry_id = drafted.entry_id
-    channel = Channel(disclosure.channel)
     header = ledger.Header(
-        entry_id=entry_id.hex,
-        board_id=board_id.hex,
+        entry_id=drafted.entry_id.hex,
+        board_id=disclosure.board_id.hex,
         sequence=sequence,
         recorded_at=ledger.timestamp(recorded_at),
         provider_id=disclosure.provider_id.hex,
         connection_id=disclosure.connection_id.hex,
-        channel=channel.value,
+        channel=Channel(disclosure.channel).value,
         endpoint=disclosure.endpoint,
         response_digest=disclosure.response_digest,
         previous_hash=previous_hash,
         payload_commitment=drafted.payload_commitment,
     )
-    entry_hash = ledger.entry_hash(header)
-    return SealedEntry(
-        entry={
-            "id": entry_id,
-            "board_id": board_id,
-            "sequence": sequence,
-            "recorded_at": recorded_at,
-            "provider_id": disclosure.provider_id,
-            "connection_id": disclosure.connection_id,
-            "channel": channel,
-            "endpoint": disclosure.endpoint,
-            "response_digest": disclosure.response_digest,
-            "previous_hash": previous_hash,
-            "payload_commitment": drafted.payload_commitment,
-            "entry_hash": entry_hash,
-        },
-        payload={
-            "board_id": board_id,
-            "sequence": sequence,
-            "salt": drafted.salt,
-            "query": disclosure.query,
-            "attribute_ids": drafted.attribute_ids,
-            "people": drafted.people or None,
-        },
-        entry_hash=entry_hash,
-    )
+    return SealedEntry(disclosure, drafted, header, recorded_at, ledger.entry_hash(header))

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import chain_reads, ledger, parallel, repository, sealing
+from koppelvlak.audit import (
+    appends,
+    chain_reads,
+    group_commit,
+    ledger,
+    parallel,
+    repository,
+    sealing,
+)
 from koppelvlak.audit.errors import LedgerUnavailable, UnknownBoard
 from koppelvlak.audit.reports import (
     ChainReport,
@@ -47,48 +56,39 @@ def ledger_writes() -> Iterator[None]:
 
 
 def record(session: Session, disclosure: Disclosure, at: datetime | None = None) -> LedgerReceipt:
-    """Append one disclosure to its board's chain, in the caller's transaction."""
+    """Append one disclosure to its board's chain, in the caller's transaction (no commit).
+
+    On PostgreSQL the keys are read and every commitment computed before the chain lock. On
+    SQLite the head is taken first: in a transaction that began deferred, reading before
+    writing risks a failed lock upgrade (ADR 0004); the interfaces use ``prepare`` and
+    ``commit`` instead, which read in their own read transaction.
+    """
     with ledger_writes():
-        return _append(session, disclosure, at)
+        driver = appends.Driver.of(session.connection())
+        prepared = appends.prepare(driver, disclosure, read_keys=driver.native)
+        return appends.write(driver, [prepared], at)[0]
 
 
-def _append(session: Session, disclosure: Disclosure, at: datetime | None) -> LedgerReceipt:
-    board_id = disclosure.board_id
-    people = disclosure.person_ids
-    entry_id = uuid.uuid4()
-    # On PostgreSQL the keys are read and every commitment computed before the chain lock;
-    # ``erasures`` tells whether an erasure came in between. SQLite takes its write lock
-    # first: reading before it would risk a failed lock upgrade (ADR 0030).
-    early = session.get_bind().dialect.name == "postgresql"
-    epoch = repository.erasures(session, board_id) if early else None
-    keys = repository.person_keys(session, board_id, people) if early and people else {}
-    drafted = sealing.draft(disclosure, entry_id, keys) if keys.keys() >= people else None
-    sequence, previous_hash, erasures = repository.advance_head(session, board_id, utcnow())
-    if drafted is None or erasures != epoch:
-        if erasures != epoch:
-            keys = repository.person_keys(session, board_id, people)
-        missing = people - keys.keys()
-        if missing:
-            keys |= repository.add_person_keys(session, board_id, missing)
-        drafted = sealing.draft(disclosure, entry_id, keys)
-    # The time is taken under the chain lock, so a board's entries are in time order.
-    recorded_at = as_utc(at) if at is not None else utcnow()
-    sealed = sealing.seal(
-        disclosure,
-        drafted,
-        sequence=sequence,
-        previous_hash=previous_hash,
-        recorded_at=recorded_at,
-    )
-    repository.add_entry(session, sealed.entry, sealed.payload)
-    repository.set_head_hash(session, board_id, sealed.entry_hash)
-    return LedgerReceipt(
-        entry_id=entry_id,
-        board_id=board_id,
-        sequence=sequence,
-        entry_hash=sealed.entry_hash,
-        recorded_at=recorded_at,
-    )
+def prepare(session: Session, disclosures: Sequence[Disclosure]) -> list[sealing.Prepared]:
+    """Ready the entries of one response in a read transaction, before any lock (ADR 0032).
+
+    Reads the board's erasure count and the people's keys and computes every commitment;
+    ``commit`` writes them. An erasure in between is noticed under the lock.
+    """
+    with ledger_writes():
+        driver = appends.Driver.of(session.connection())
+        return [appends.prepare(driver, disclosure) for disclosure in disclosures]
+
+
+def commit(engine: Engine, prepared: Sequence[sealing.Prepared]) -> list[LedgerReceipt]:
+    """Append and commit one response's entries; returns once they are committed.
+
+    Concurrent requests of this process share a transaction (group commit, ``group_commit``).
+    Any failure raises ``LedgerUnavailable`` for every request of the failed transaction, so
+    none of them is sent (DESIGN invariant 1).
+    """
+    with ledger_writes():
+        return group_commit.for_engine(engine).append(prepared)
 
 
 def verify(

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from koppelvlak.cli.console import err
+
+if TYPE_CHECKING:
+    from koppelvlak.runtime import Runtime
 
 
 def serve(
@@ -24,7 +28,6 @@ def serve(
     import uvicorn
 
     from koppelvlak.db import check_database, current_revision, head_revision, upgrade
-    from koppelvlak.kit.log_policy import server_log_config
     from koppelvlak.runtime import Runtime
 
     runtime = Runtime.from_settings()
@@ -46,26 +49,39 @@ def serve(
         f"Koppelvlak on http://{host}:{port}  (database: {runtime.engine.url.render_as_string()}, "
         f"{workers} worker{'s' if workers > 1 else ''})"
     )
-    uvicorn.run(
-        "koppelvlak.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=runtime.settings.log_level,
-        proxy_headers=True,
+    uvicorn.run("koppelvlak.app:create_app", **uvicorn_options(runtime, host, port, workers))
+
+
+WORKER_HEALTHCHECK_SECONDS = 120
+"""How long uvicorn waits for a worker to start and to answer its supervisor's ping.
+
+uvicorn's default 5 s killed workers that were still importing the app on a busy 2-core
+machine, and restarted them in a loop (bench/README.md, provider API). A worker that truly
+hangs is still replaced, two minutes later.
+"""
+
+
+def uvicorn_options(runtime: Runtime, host: str, port: int, workers: int) -> dict[str, Any]:
+    """Everything ``serve`` tells uvicorn besides the app (a function, so a test can read it)."""
+    from koppelvlak.kit.log_policy import server_log_config
+
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": runtime.settings.log_level,
+        "proxy_headers": True,
         # Logs without personal data: no uvicorn access line (it prints full URLs), exceptions
         # without their messages (kit/log_policy.py).
-        access_log=False,
-        log_config=server_log_config(runtime.settings.log_level),
+        "access_log": False,
+        "log_config": server_log_config(runtime.settings.log_level),
         # Bounded request heads: h11 refuses a request line plus headers over the limit before
         # holding it in memory (httptools buffers any size).
-        http="h11",
-        h11_max_incomplete_event_size=runtime.settings.max_header_bytes,
-        # A worker that imports the app slowly (a busy machine took over 5 s) is not killed
-        # and restarted in a loop by uvicorn's default 5 s health check.
-        timeout_worker_healthcheck=60,
-    )
+        "http": "h11",
+        "h11_max_incomplete_event_size": runtime.settings.max_header_bytes,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
+    }
 
 
 def _refresh_in_background(runtime: object) -> None:

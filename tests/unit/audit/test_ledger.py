@@ -24,13 +24,13 @@ class Ledger:
         self.keys: dict[int, PersonKey] = {}
         self.secrets: dict[int, bytes] = {}
         self.rows: list[ChainRow] = []
-        writer: dict[uuid.UUID, tuple[int, bytes]] = {}
+        writer: dict[str, tuple[int, bytes]] = {}
         previous = GENESIS
         for sequence in range(1, length + 1):
             disclosure = DisclosureFactory.build(board_id=BOARD)
             for person in disclosure.person_ids:
                 number, key = len(writer) + 1, secrets.token_bytes(16)
-                writer[person] = (number, key)
+                writer[person.hex] = (number, key)
                 self.keys[number] = (person.hex.encode(), ledger.prepared(key))
                 self.secrets[number] = key
             entry_id = uuid.uuid4()
@@ -41,36 +41,24 @@ class Ledger:
                 previous_hash=previous,
                 recorded_at=MOMENT + timedelta(seconds=sequence),
             )
-            entry, payload = sealed.entry, sealed.payload
-            header = ledger.Header(
-                entry_id.hex,
-                BOARD.hex,
-                sequence,
-                ledger.timestamp(entry["recorded_at"]),
-                entry["provider_id"].hex,
-                entry["connection_id"].hex,
-                entry["channel"].value,
-                entry["endpoint"],
-                entry["response_digest"],
-                previous,
-                entry["payload_commitment"],
-            )
+            header, drafted = sealed.header, sealed.drafted
+            assert header.previous_hash == previous
             self.rows.append(
                 ChainRow(
                     entry_id.hex,
                     sequence,
                     ledger.entry_frame(header),
                     previous,
-                    entry["payload_commitment"],
+                    drafted.payload_commitment,
                     sealed.entry_hash,
                     sequence,
-                    payload["salt"],
-                    payload["query"],
-                    payload["attribute_ids"],
+                    drafted.salt,
+                    disclosure.query,
+                    drafted.attribute_ids,
                     ledger.payload_frame(
-                        payload["salt"], payload["query"], payload["attribute_ids"]
+                        drafted.salt, disclosure.query, drafted.attribute_ids
                     ).decode(),
-                    payload["people"],
+                    drafted.people,
                     None,
                     None,
                     None,

@@ -1,8 +1,9 @@
 """Answer one OneRoster read: authorise, read the kept release, page, record, commit.
 
 The order is the point (DESIGN invariant 1): the response bytes are built inside the unit of work,
-their digest is written to the ledger, the transaction commits, and only then are the bytes handed
-back to be sent. If the ledger cannot be written the request fails with 503 and nothing is sent.
+their ledger entries are readied in the same read (keys and commitments, ADR 0032), committed by
+the ledger's group commit, and only then are the bytes handed back to be sent. If the ledger
+cannot be written the request fails with 503 and nothing is sent.
 Pages come from the kept release (``release.kept_reads``, ADR 0027): the default order, a delta,
 a role or a status is one index read; other filters, sorts and nested routes work over the
 connection's kept rows. A client that sends the ``ETag`` it has gets 304 and no personal data.
@@ -27,6 +28,7 @@ from koppelvlak.api.oneroster.links import link_header
 from koppelvlak.api.oneroster.params import CollectionQuery, parse_collection
 from koppelvlak.api.oneroster.params import parse_fields as parse_selection
 from koppelvlak.audit import service as audit
+from koppelvlak.audit.sealing import Prepared
 from koppelvlak.audit.values import Channel, Disclosure
 from koppelvlak.connections import service as connections
 from koppelvlak.errors import KoppelvlakError
@@ -95,32 +97,39 @@ def _etag(read: Read, heads: list[kept_reads.Head]) -> str:
     return 'W/"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
 
 
-def _record(
-    session: Session,
+def _disclosures(
     read: Read,
     heads: list[kept_reads.Head],
     people: dict[uuid.UUID, set[uuid.UUID]],
     body: bytes,
-) -> None:
+) -> list[Disclosure]:
     """One ledger entry per connection whose people are in the response."""
     digest = hashlib.sha256(body).hexdigest()
-    for head in heads:
-        if not people.get(head.connection_id):
-            continue
-        audit.record(
-            session,
-            Disclosure(
-                board_id=head.board_id,
-                provider_id=head.provider_id,
-                connection_id=head.connection_id,
-                channel=Channel.ONEROSTER,
-                endpoint=f"GET {BASE_PATH}{read.endpoint.path}",  # the template, no ids
-                query=read.query_string,
-                attribute_ids=head.attribute_ids,
-                person_ids=frozenset(people[head.connection_id]),
-                response_digest=digest,
-            ),
+    return [
+        Disclosure(
+            board_id=head.board_id,
+            provider_id=head.provider_id,
+            connection_id=head.connection_id,
+            channel=Channel.ONEROSTER,
+            endpoint=f"GET {BASE_PATH}{read.endpoint.path}",  # the template, no ids
+            query=read.query_string,
+            attribute_ids=head.attribute_ids,
+            person_ids=frozenset(people[head.connection_id]),
+            response_digest=digest,
         )
+        for head in heads
+        if people.get(head.connection_id)
+    ]
+
+
+def _served(
+    session: Session, read: Read, query: CollectionQuery, heads: list[kept_reads.Head]
+) -> tuple[Answer, list[Prepared]]:
+    """The response, and its ledger entries readied in the same read (keys, commitments)."""
+    response, people = _serve(session, read, query, heads)
+    if response.status != 200 or not people:
+        return response, []
+    return response, audit.prepare(session, _disclosures(read, heads, people, response.body))
 
 
 def _absolute(texts: list[str], read: Read) -> str:
@@ -146,16 +155,15 @@ def answer(runtime: Runtime, read: Read, claims: tokens.AccessClaims) -> Answer:
             ids = _active_connections(session, claims, at)
             heads = kept_reads.heads(session, ids)
             ready = len(heads) == len(ids)
-            served = _serve(session, read, query, heads) if ready else None
+            served = _served(session, read, query, heads) if ready else None
         if served is None:  # a kept release built before the kept release existed: build it once
             with runtime.unit_of_work(write=True) as session:
                 kept.ensure(session, ids, at, runtime.secrets.pseudonym_key)
                 heads = kept_reads.heads(session, ids)
-                served = _serve(session, read, query, heads)
-        response, people = served
-        if response.status == 200 and people:
-            with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
-                _record(session, read, heads, people, response.body)
+                served = _served(session, read, query, heads)
+        response, entries = served
+        # Committed (possibly together with other requests' entries) before a byte is sent.
+        audit.commit(runtime.engine, entries)
     except KoppelvlakError as error:
         if error.status == 503:
             raise OneRosterError(503, CodeMinor.SERVER_BUSY, error.detail) from None

@@ -70,13 +70,14 @@ def _handle(runtime: Runtime, guard: KeyGuard, client_address: str, data: bytes)
         guard=guard,
         client_address=client_address,
     )
-    # Reading and writing apart (ADR 0004): the answer is built in a unit that only reads, and
-    # its ledger entry is appended in a short one that takes the write lock up front.
+    # Reading and writing apart (ADR 0004): the answer is built in a unit that only reads, which
+    # also readies its ledger entry (ADR 0032); the entry is committed by the ledger's group
+    # commit, in a short transaction that takes the write lock up front.
     with runtime.unit_of_work(write=endpoint.writes(request)) as session:
         outcome = endpoint.dispatch(session, request, context)
-    if outcome.disclosure is not None:
-        with audit.ledger_writes(), runtime.unit_of_work(write=True) as session:
-            audit.record(session, outcome.disclosure)
+        found = outcome.disclosure
+        entries = audit.prepare(session, [found]) if found is not None else []
+    audit.commit(runtime.engine, entries)
     return outcome.envelope  # committed: the ledger entry exists before a byte is sent
 
 
