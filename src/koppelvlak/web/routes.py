@@ -15,6 +15,7 @@ from koppelvlak.web import (
     login,
     providers,
     records,
+    registers,
     rights,
     scope,
 )
@@ -31,6 +32,7 @@ router.include_router(providers.router)
 router.include_router(consent.router)
 router.include_router(insight.router)
 router.include_router(records.router)
+router.include_router(registers.router)
 router.include_router(rights.router)
 
 

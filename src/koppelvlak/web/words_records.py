@@ -95,6 +95,17 @@ NL: dict[str, str] = {
     "mandates.status.not_yet_valid": "nog niet geldig",
     "mandates.status.expired": "verlopen",
     "mandates.status.revoked": "ingetrokken",
+    "nav.registers": "Registers",
+    "registers.title": "Registers",
+    "registers.processing": "Verwerkingsregister (AVG artikel 30)",
+    "registers.processing_intro": (
+        "Per doel: welke gegevens naar welke aanbieder gaan, op welke grondslag en hoe lang."
+    ),
+    "registers.storage": "Opslagregister",
+    "registers.storage_intro": "Welke tabellen persoonsgegevens bewaren, per soort gegeven.",
+    "registers.html": "Bekijken (HTML, Engelstalig)",
+    "registers.csv": "Downloaden (CSV)",
+    "registers.public": "Het openbare register van aanbieders",
 }
 
 EN: dict[str, str] = {
@@ -186,4 +197,15 @@ EN: dict[str, str] = {
     "mandates.status.not_yet_valid": "not yet valid",
     "mandates.status.expired": "expired",
     "mandates.status.revoked": "revoked",
+    "nav.registers": "Registers",
+    "registers.title": "Registers",
+    "registers.processing": "Processing register (GDPR article 30)",
+    "registers.processing_intro": (
+        "Per purpose: which data go to which provider, on what basis and for how long."
+    ),
+    "registers.storage": "Storage register",
+    "registers.storage_intro": "Which tables store personal data, per kind of data.",
+    "registers.html": "View (HTML, in English)",
+    "registers.csv": "Download (CSV)",
+    "registers.public": "The public register of providers",
 }
