@@ -21,6 +21,9 @@ class TestNotices:
         assert scene.provider in answer.text
         assert "gewist op verzoek" in answer.text
 
+    def test_the_open_list_marks_it_late(self, viewer: TestClient) -> None:
+        assert "te laat" in viewer.get("/deletion-notices").text
+
     def test_none_is_acknowledged_yet(self, viewer: TestClient) -> None:
         assert "Geen verwijderverzoeken" in viewer.get("/deletion-notices?state=acknowledged").text
 

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from koppelvlak.accounts import service as accounts
 from koppelvlak.delivery import notices, views, worker
 from koppelvlak.incidents import service as incidents
-from koppelvlak.kit.clock import utcnow
+from koppelvlak.kit.clock import as_utc, utcnow
 from koppelvlak.mandates import service as mandates
 from koppelvlak.providers import service as providers
 from koppelvlak.web.forms import Form, read_form
@@ -57,6 +57,7 @@ def notice_list(request: Request, state: str = "open") -> Response:
         state=state,
         states=NOTICE_STATES,
         now=now,
+        as_utc=as_utc,
     )
 
 
