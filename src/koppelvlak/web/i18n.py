@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from koppelvlak.web import words_records
+
 DEFAULT = "nl"
 
 NL: dict[str, str] = {
@@ -261,6 +263,8 @@ EN: dict[str, str] = {
     "save": "Save",
 }
 
+NL |= words_records.NL
+EN |= words_records.EN
 CATALOGUES = {"nl": NL, "en": EN}
 
 

@@ -7,7 +7,18 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
-from koppelvlak.web import connections, consent, dashboard, insight, login, providers, scope
+from koppelvlak.web import (
+    connections,
+    consent,
+    dashboard,
+    insight,
+    login,
+    providers,
+    records,
+    registers,
+    rights,
+    scope,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 _TYPES = {"htmx.min.js": "text/javascript", "style.css": "text/css"}
@@ -20,6 +31,9 @@ router.include_router(scope.router)
 router.include_router(providers.router)
 router.include_router(consent.router)
 router.include_router(insight.router)
+router.include_router(records.router)
+router.include_router(registers.router)
+router.include_router(rights.router)
 
 
 @router.get("/static/{name}")
