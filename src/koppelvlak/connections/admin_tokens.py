@@ -2,7 +2,9 @@
 
 A token reads ``kva_<token id hex>_<secret>``: the id finds the row, the secret is checked
 against its argon2 hash, so a lookup costs one hash check and the database never holds the
-secret. ``PERMISSIONS`` says which role may do what; routes ask ``require``.
+secret. A token presented again within minutes skips argon2 (``kit.crypto.verified_secrets``,
+as UWLR keys do); its row is read every time, so revocation and expiry still act at once.
+``PERMISSIONS`` says which role may do what; routes ask ``require``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.connections.errors import NotPermitted
 from koppelvlak.connections.models import AdminRole, AdminToken
 from koppelvlak.kit.clock import as_utc
-from koppelvlak.kit.crypto import hash_secret, verify_secret
+from koppelvlak.kit.crypto import hash_secret, verified_secrets
 from koppelvlak.roster.models import Board
 
 # What each role may do through the admin API and CLI.
@@ -100,7 +102,7 @@ def authenticate(session: Session, token: str, at: datetime) -> AdminPrincipal |
         return None
     if row.expires_at is not None and as_utc(row.expires_at) <= as_utc(at):
         return None
-    if not verify_secret(row.token_hash, parts[2]):
+    if not verified_secrets.verify(row.token_hash, parts[2]):  # the row is still read above
         return None
     return AdminPrincipal(row.id, row.board_id, row.role, row.label)
 
