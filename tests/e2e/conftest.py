@@ -10,6 +10,7 @@ skipped with that reason (CI installs it).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -174,10 +175,11 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def shoot(page: Any, name: str, *, docs: bool = False) -> None:
-    """Save a screenshot as a test artifact, and for the admin docs when asked."""
+    """Save a screenshot as a test artifact; for the admin docs only with
+    KOPPELVLAK_WRITE_SCREENSHOTS=1, so a test run leaves the checkout unchanged."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    if docs:
+    if docs and os.environ.get("KOPPELVLAK_WRITE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
