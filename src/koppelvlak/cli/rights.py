@@ -120,6 +120,24 @@ def _print_json(value: object) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+def _step(step: str, request_id: str, board: str, actor: str | None, **fields: str | None) -> None:
+    """One workflow step by its name in ``rights.requests``: the four commands differ in no more."""
+    from koppelvlak.kit.clock import utcnow
+    from koppelvlak.rights import requests
+
+    wanted = parse_id(request_id, "request")
+    with _runtime().unit_of_work(write=True) as session:
+        done = getattr(requests, step)(
+            session,
+            _board(session, board),
+            wanted,
+            actor=actor_of(actor, "dpo"),
+            at=utcnow(),
+            **fields,
+        )
+    err.print(_line(done))
+
+
 @app.command("check-identity")
 def check_identity(
     request_id: str = REQUEST,
@@ -128,34 +146,13 @@ def check_identity(
     actor: str | None = ACTOR,
 ) -> None:
     """The requester is the person, or a guardian of the child: checked."""
-    from koppelvlak.kit.clock import utcnow
-    from koppelvlak.rights import requests
-
-    wanted = parse_id(request_id, "request")
-    with _runtime().unit_of_work(write=True) as session:
-        done = requests.check_identity(
-            session,
-            _board(session, board),
-            wanted,
-            actor=actor_of(actor, "dpo"),
-            at=utcnow(),
-            note=note,
-        )
-    err.print(_line(done))
+    _step("check_identity", request_id, board, actor, note=note)
 
 
 @app.command("approve")
 def approve(request_id: str = REQUEST, board: str = BOARD, actor: str | None = ACTOR) -> None:
     """Approve a request whose requester's identity is checked."""
-    from koppelvlak.kit.clock import utcnow
-    from koppelvlak.rights import requests
-
-    wanted = parse_id(request_id, "request")
-    with _runtime().unit_of_work(write=True) as session:
-        done = requests.approve(
-            session, _board(session, board), wanted, actor=actor_of(actor, "dpo"), at=utcnow()
-        )
-    err.print(_line(done))
+    _step("approve", request_id, board, actor)
 
 
 @app.command("refuse")
@@ -166,20 +163,7 @@ def refuse(
     actor: str | None = ACTOR,
 ) -> None:
     """Refuse a request; the reason is required and the requester is told it."""
-    from koppelvlak.kit.clock import utcnow
-    from koppelvlak.rights import requests
-
-    wanted = parse_id(request_id, "request")
-    with _runtime().unit_of_work(write=True) as session:
-        done = requests.refuse(
-            session,
-            _board(session, board),
-            wanted,
-            actor=actor_of(actor, "dpo"),
-            at=utcnow(),
-            reason=reason,
-        )
-    err.print(_line(done))
+    _step("refuse", request_id, board, actor, reason=reason)
 
 
 @app.command("extend")
@@ -190,20 +174,7 @@ def extend(
     actor: str | None = ACTOR,
 ) -> None:
     """Extend the deadline once, by two months, with a reason."""
-    from koppelvlak.kit.clock import utcnow
-    from koppelvlak.rights import requests
-
-    wanted = parse_id(request_id, "request")
-    with _runtime().unit_of_work(write=True) as session:
-        done = requests.extend(
-            session,
-            _board(session, board),
-            wanted,
-            actor=actor_of(actor, "dpo"),
-            at=utcnow(),
-            reason=reason,
-        )
-    err.print(_line(done))
+    _step("extend", request_id, board, actor, reason=reason)
 
 
 @app.command("carry-out")
