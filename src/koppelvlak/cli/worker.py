@@ -45,6 +45,9 @@ def deliver_due(runtime: Runtime, name: str, client: httpx.Client, rules: Policy
     from koppelvlak.delivery import worker
     from koppelvlak.kit.clock import utcnow
 
+    with runtime.unit_of_work() as session:
+        if not worker.any_due(session, utcnow()):
+            return 0
     with runtime.unit_of_work(write=True) as session:
         claimed = worker.claim(
             session,

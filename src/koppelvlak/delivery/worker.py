@@ -85,6 +85,15 @@ def _due(at: datetime) -> list[object]:
     ]
 
 
+def any_due(session: Session, at: datetime) -> bool:
+    """Whether a claim would find work: an idle worker asks this without the write lock.
+
+    On SQLite a claim takes the database's one write lock; an idle poller that took it twice a
+    second would make every request's ledger commit and every import queue behind it.
+    """
+    return bool(session.scalar(select(exists().where(*_due(as_utc(at))))))  # type: ignore[arg-type]
+
+
 def claim(
     session: Session,
     *,

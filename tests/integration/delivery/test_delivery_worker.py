@@ -129,3 +129,19 @@ class TestTheLedger:
 
         assert len(received.accepted) == 2
         assert missing == []
+
+
+class TestAnIdleWorker:
+    def test_sees_work_only_while_a_row_is_due(self, pushed_factory: Callable[..., Pushed]) -> None:
+        """The check an idle poller makes before it takes the write lock."""
+        with receiver([]) as (url, received):
+            pushed = pushed_factory(url)
+            received.keys.append(pushed.key)
+            with pushed.runtime.unit_of_work() as session:
+                assert worker.any_due(session, utcnow())
+            pushed.drain()
+            with pushed.runtime.unit_of_work() as session:
+                assert not worker.any_due(session, utcnow())
+            pushed.add_students(1)
+            with pushed.runtime.unit_of_work() as session:
+                assert worker.any_due(session, utcnow())
