@@ -51,9 +51,13 @@ class VerifiedSecretMemo:
         self._entries: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
+    def token(self, secret_hash: str, secret: str) -> str:
+        """This process's keyed name for the pair: what may be held in memory instead of it."""
+        return keyed_digest(self._key, secret_hash, secret)
+
     def remembers(self, secret_hash: str, secret: str) -> bool:
         """Whether this pair passed argon2 recently: one HMAC, no argon2, nothing recorded."""
-        token = keyed_digest(self._key, secret_hash, secret)
+        token = self.token(secret_hash, secret)
         with self._lock:
             expires = self._entries.get(token)
         return expires is not None and expires > self._clock()

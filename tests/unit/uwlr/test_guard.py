@@ -180,3 +180,40 @@ class TestSharedCounts:
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert len(warnings) == 1
         assert warnings[0].startswith("UWLR failure counts fall back to process memory: ")
+
+
+class TestOneCheckPerKey:
+    def test_callers_with_the_same_key_wait_for_its_check_instead_of_taking_slots(self) -> None:
+        memo = CountingMemo(hold=0.2)
+        g = guard(memo, slots=1, slot_wait=0.01)
+        answers: list[bool] = []
+        threads = [
+            threading.Thread(
+                target=lambda n=n: answers.append(
+                    g.verifier(f"10.0.0.{n}", "DEMO-EA").verify(STORED, "the-key")
+                )
+            )
+            for n in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [True] * 8
+        assert memo.calls == 1
+
+    def test_a_wrong_key_does_not_ride_on_the_check_of_a_right_one(self) -> None:
+        memo = CountingMemo(hold=0.2)
+        g = guard(memo, slots=2, slot_wait=5.0)
+        answers: dict[str, bool] = {}
+
+        def check(key: str) -> None:
+            answers[key] = g.verifier("10.0.0.1", "DEMO-EA").verify(STORED, key)
+
+        threads = [threading.Thread(target=check, args=(k,)) for k in ("the-key", "not-it")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == {"the-key": True, "not-it": False}
+        assert memo.calls == 2

@@ -11,6 +11,9 @@ Each key check runs argon2 (tens of milliseconds of CPU and 64 MiB of memory, on
   limit, further keys are refused without running argon2 until the window has moved on. An
   unknown klantcode is counted and locked exactly like a known one, so the lock-out says
   nothing about which klantcodes exist.
+- Callers that present the same key while its check is running wait for that check instead of
+  taking slots of their own (``KeyFlights``): a provider's burst of parallel calls after a start
+  or after the memo forgot the key costs one argon2 run, not one refusal per slot too few.
 - A key this process verified in the last minutes (``VerifiedSecretMemo.remembers``, one HMAC)
   passes without a slot and despite a lock-out: guessing cannot produce a remembered key, and
   a provider is not locked out by someone else's guessing.
@@ -39,7 +42,31 @@ from koppelvlak.kit.crypto import VerifiedSecretMemo, verified_secrets
 log = logging.getLogger("koppelvlak.uwlr")
 
 SLOT_WAIT_SECONDS = 0.25
+FLIGHT_WAIT_SECONDS = 5.0
 STORE_RETRY_SECONDS = 30.0
+
+
+class KeyFlights:
+    """The key checks running in this process, by the memo's token for (hash, key)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[str, threading.Event] = {}
+
+    def join(self, token: str) -> tuple[bool, threading.Event]:
+        """``(True, event)`` for the first caller, who must ``land``; later ones get its event."""
+        with self._lock:
+            running = self._running.get(token)
+            if running is not None:
+                return False, running
+            event = self._running[token] = threading.Event()
+            return True, event
+
+    def land(self, token: str, event: threading.Event) -> None:
+        with self._lock:
+            if self._running.get(token) is event:
+                del self._running[token]
+        event.set()
 
 
 class KeyGuard:
@@ -57,6 +84,7 @@ class KeyGuard:
         slot_wait: float = SLOT_WAIT_SECONDS,
     ) -> None:
         self.memo = memo
+        self.flights = KeyFlights()
         self.slot_wait = slot_wait
         self.namespace = namespace
         self._slots = threading.BoundedSemaphore(slots)
@@ -154,8 +182,24 @@ class GatedVerifier:
     klantcode: str
 
     def verify(self, secret_hash: str, secret: str) -> bool:
-        if self.guard.memo.remembers(secret_hash, secret):
+        memo = self.guard.memo
+        if memo.remembers(secret_hash, secret):
             return True
+        token = memo.token(secret_hash, secret)
+        first, flight = self.guard.flights.join(token)
+        if not first:
+            # The same key is being checked: its success is remembered; a failure or a check
+            # that outlasts the wait is no answer for this caller, who checks on its own.
+            flight.wait(FLIGHT_WAIT_SECONDS)
+            if memo.remembers(secret_hash, secret):
+                return True
+        try:
+            return self._checked(secret_hash, secret)
+        finally:
+            if first:
+                self.guard.flights.land(token, flight)
+
+    def _checked(self, secret_hash: str, secret: str) -> bool:
         self.guard.refuse_if_locked(self.address, self.klantcode)
         self.guard.acquire_slot()
         try:
