@@ -37,6 +37,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     _add_health(app)
     mount_uwlr(app)
     _add_error_handlers(app)
+    from koppelvlak.api.admin.history import router as history_router
     from koppelvlak.api.admin.holds import router as holds_router
     from koppelvlak.api.admin.incidents import router as admin_incidents_router
     from koppelvlak.api.admin.mandates import router as admin_mandates_router
@@ -58,6 +59,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         admin_router,
         registers_router,
         holds_router,
+        history_router,
         purge_router,
         onboarding_router,
         policies_router,

@@ -17,6 +17,8 @@ PAGES = {
     "/deliveries": "Leveringen aan aanbieders",
     "/rights-requests": "AVG-verzoeken",
     "/incident-reports": "Incidenten",
+    "/imports": "Imports uit de leerlingadministratie",
+    "/results": "Teruggestuurde resultaten",
     "/mandates": "Machtigingen",
     "/registers": "Registers",
 }

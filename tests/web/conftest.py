@@ -32,6 +32,7 @@ from koppelvlak.rights import requests
 from koppelvlak.rights.models import RequestKind
 from koppelvlak.runtime import Runtime
 from tests.factories.audit import DisclosureFactory
+from tests.factories.history import import_and_result_history
 from tests.factories.providers import T0, connected
 from tests.factories.roster import StudentFactory
 
@@ -147,6 +148,15 @@ def _board(runtime: Runtime) -> tuple[str, uuid.UUID, uuid.UUID, str]:
             valid_until=None,
             actor="admin:test",
             at=T0,
+        )
+        import_and_result_history(
+            session,
+            board_id=board_id,
+            code=code,
+            connection_id=connection.id,
+            provider_id=provider.id,
+            brin=school,
+            student_id=student.id,
         )
         request_id = filed.id
         delivery_id = session.scalars(

@@ -11,6 +11,7 @@ from koppelvlak.web import (
     connections,
     consent,
     dashboard,
+    history,
     insight,
     login,
     providers,
@@ -32,6 +33,7 @@ router.include_router(providers.router)
 router.include_router(consent.router)
 router.include_router(insight.router)
 router.include_router(records.router)
+router.include_router(history.router)
 router.include_router(registers.router)
 router.include_router(rights.router)
 

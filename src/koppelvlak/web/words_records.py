@@ -1,4 +1,5 @@
-"""The words of the record pages (notices, deliveries, rights, incidents, mandates), NL and EN.
+"""The words of the record pages (notices, deliveries, rights, incidents, mandates, imports,
+results), NL and EN.
 
 Kept apart from ``i18n`` so that module stays small; ``i18n`` merges these into its catalogues,
 and its test still demands the same keys in both languages.
@@ -7,6 +8,34 @@ and its test still demands the same keys in both languages.
 from __future__ import annotations
 
 NL: dict[str, str] = {
+    "nav.imports": "Imports",
+    "nav.results": "Resultaten",
+    "imports.title": "Imports uit de leerlingadministratie",
+    "imports.intro": "Elke import en synchronisatie van dit bestuur, de nieuwste eerst.",
+    "imports.source": "Bron",
+    "imports.changes": "Wijzigingen",
+    "imports.warnings": "Waarschuwingen",
+    "imports.warning_count": "{n} waarschuwing(en)",
+    "imports.outcome.ok": "Gelukt",
+    "imports.outcome.error": "Geweigerd",
+    "imports.unchanged": "niets gewijzigd",
+    "imports.none": "Nog geen imports.",
+    "imports.kind.school": "scholen",
+    "imports.kind.group": "groepen",
+    "imports.kind.student": "leerlingen",
+    "imports.kind.staff": "medewerkers",
+    "imports.kind.guardian": "ouders/verzorgers",
+    "imports.kind.membership": "groepslidmaatschappen",
+    "results.title": "Teruggestuurde resultaten",
+    "results.intro": (
+        "Wat aanbieders via BrengLeerresultaten terugstuurden, per zending. De aantallen zijn "
+        "wat er nu nog van bewaard is."
+    ),
+    "results.received": "Ontvangen",
+    "results.year": "Schooljaar",
+    "results.count": "Resultaten",
+    "results.students": "Leerlingen",
+    "results.none": "Nog geen resultaten ontvangen.",
     "nav.notices": "Verwijderverzoeken",
     "nav.deliveries": "Leveringen",
     "nav.rights": "AVG-verzoeken",
@@ -109,6 +138,34 @@ NL: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "nav.imports": "Imports",
+    "nav.results": "Results",
+    "imports.title": "Imports from the student administration",
+    "imports.intro": "Every import and sync of this board, newest first.",
+    "imports.source": "Source",
+    "imports.changes": "Changes",
+    "imports.warnings": "Warnings",
+    "imports.warning_count": "{n} warning(s)",
+    "imports.outcome.ok": "Done",
+    "imports.outcome.error": "Refused",
+    "imports.unchanged": "nothing changed",
+    "imports.none": "No imports yet.",
+    "imports.kind.school": "schools",
+    "imports.kind.group": "groups",
+    "imports.kind.student": "students",
+    "imports.kind.staff": "staff",
+    "imports.kind.guardian": "guardians",
+    "imports.kind.membership": "group memberships",
+    "results.title": "Results sent back",
+    "results.intro": (
+        "What providers sent back through BrengLeerresultaten, batch by batch. The counts are "
+        "what is still kept of each."
+    ),
+    "results.received": "Received",
+    "results.year": "School year",
+    "results.count": "Results",
+    "results.students": "Students",
+    "results.none": "No results received yet.",
     "nav.notices": "Deletion notices",
     "nav.deliveries": "Deliveries",
     "nav.rights": "Rights requests",
