@@ -1,4 +1,4 @@
-"""The import history and the result batches through the admin API, each board only its own."""
+"""The result batches through the admin API, each board only its own."""
 
 from __future__ import annotations
 
@@ -37,25 +37,6 @@ def _get(api: Api, url: str, token: str) -> Any:
     return answer.json()
 
 
-class TestImports:
-    def test_newest_first_with_the_refusal_its_counts_and_warnings(self, api: Api) -> None:
-        setup, token = _board(api)
-        _board(api)  # another board's runs stay out
-        runs = _get(api, "/admin/api/v1/imports", token)["imports"]
-        code = setup.board.code
-        assert [r["source"] for r in runs] == [f"{code}-broken.xml", f"{code}-first.xml"]
-        assert (runs[0]["outcome"], runs[0]["error"], runs[0]["location"]) == (
-            "error",
-            "not a UWLR file",
-            "line 1",
-        )
-        assert runs[1]["counts"]["student"] == {"added": 3, "changed": 1, "removed": 0, "total": 3}
-        assert runs[1]["warnings"] == ["leerling 7: geen geboortedatum"]
-
-    def test_without_a_token_it_is_refused(self, api: Api) -> None:
-        assert api.client.get("/admin/api/v1/imports").status_code == 401
-
-
 class TestResultBatches:
     def test_a_batch_counts_its_results_and_students(self, api: Api) -> None:
         setup, token = _board(api)
@@ -64,3 +45,6 @@ class TestResultBatches:
         assert batch["connection_id"] == str(setup.connection.id)
         assert batch["school"] == f"{setup.school.brin}00"
         assert (batch["results"], batch["students"]) == (2, 1)
+
+    def test_without_a_token_it_is_refused(self, api: Api) -> None:
+        assert api.client.get("/admin/api/v1/result-batches").status_code == 401

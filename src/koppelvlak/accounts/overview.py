@@ -22,17 +22,10 @@ from koppelvlak.audit.models import Entry
 from koppelvlak.connections import service as connections
 from koppelvlak.connections.schemas import ConnectionView
 from koppelvlak.kit.clock import as_utc
-from koppelvlak.roster.models import ImportRun
+from koppelvlak.roster.history import ImportRunView, import_runs
 
 VERIFY_LIMIT = 20_000
 WAITING = frozenset({"requested", "approved"})
-
-
-@dataclass(frozen=True)
-class LastImport:
-    at: datetime
-    source_kind: str
-    outcome: str
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,7 @@ class Dashboard:
     disclosures_today: int
     ledger_entries: int
     ledger_ok: bool | None  # None: too long to check on a page
-    last_import: LastImport | None
+    last_import: ImportRunView | None
 
 
 def dashboard(session: Session, board_id: uuid.UUID, at: datetime) -> Dashboard:
@@ -56,7 +49,7 @@ def dashboard(session: Session, board_id: uuid.UUID, at: datetime) -> Dashboard:
         disclosures_today=_count(session, board_id, since=start),
         ledger_entries=entries,
         ledger_ok=ledger_ok,
-        last_import=_last_import(session, board_id),
+        last_import=next(iter(import_runs(session, board_id, limit=1)), None),
     )
 
 
@@ -65,20 +58,6 @@ def _count(session: Session, board_id: uuid.UUID, since: datetime | None = None)
     if since is not None:
         query = query.where(Entry.recorded_at >= since)
     return int(session.scalar(query) or 0)
-
-
-def _last_import(session: Session, board_id: uuid.UUID) -> LastImport | None:
-    row = session.execute(
-        select(ImportRun.started_at, ImportRun.source_kind, ImportRun.outcome)
-        .where(ImportRun.board_id == board_id)
-        .order_by(ImportRun.started_at.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return LastImport(
-        as_utc(row[0]), row[1], str(row[2].value if hasattr(row[2], "value") else row[2])
-    )
 
 
 def disclosures_per_day(

@@ -1,8 +1,10 @@
-"""Admin API: the board's import history and the result batches providers sent back.
+"""Admin API: the result batches providers sent back.
 
-The same read services as the ``/imports`` and ``/results`` pages, with the same permission
-(any role reads). A result batch is counted, not listed result by result: the results
-themselves are read per school with ``koppelvlak results list`` or exported.
+The same read service as the ``/results`` page, with the same permission (any role reads).
+The import history has no twin here: the provider-facing package never imports the roster
+(the import-linter contract), and ``koppelvlak import`` reports each run where it ran. A result
+batch is counted, not listed result by result: the results themselves are read per school with
+``koppelvlak results list`` or exported.
 """
 
 from __future__ import annotations
@@ -14,30 +16,8 @@ from fastapi import APIRouter
 from koppelvlak.api.admin.auth import PrincipalDep, SessionDep
 from koppelvlak.connections.admin_tokens import require
 from koppelvlak.results import history as results
-from koppelvlak.roster import history as roster
 
 router = APIRouter(prefix="/admin/api/v1", tags=["admin"])
-
-
-@router.get("/imports", summary="The board's import and sync runs, newest first (last 50)")
-def list_imports(work: SessionDep, who: PrincipalDep) -> dict[str, Any]:
-    require(who, "read")
-    return {
-        "imports": [
-            {
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "source_kind": run.source_kind,
-                "source": run.source,
-                "outcome": run.outcome,
-                "counts": run.counts,
-                "warnings": run.warnings,
-                "error": run.error,
-                "location": run.location,
-            }
-            for run in roster.import_runs(work, who.board_id)
-        ]
-    }
 
 
 @router.get("/result-batches", summary="Result batches providers returned, newest first (last 50)")
