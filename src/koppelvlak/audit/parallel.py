@@ -21,7 +21,7 @@ from functools import partial
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import chain_reads, ledger
+from koppelvlak.audit import chain_reads, ledger, quick_walk
 from koppelvlak.audit.ledger import GENESIS, Break, BreakKind, ChainCheck
 from koppelvlak.db import make_engine
 
@@ -73,20 +73,18 @@ def walk(
     keys: dict[int, ledger.PersonKey],
     progress: Callable[[int], None] | None = None,
 ) -> ChainCheck:
-    """Verify one stretch: on SQLite the quick walk first, then ``ledger.verify_chain`` from
+    """Verify one stretch: the quick walk first, then ``ledger.verify_chain`` from
     the first row the quick walk would not judge, which reports any break exactly."""
     board_id = stretch.board_id
-    done = chain_reads.Walked(0, 0, 0, previous, previous, stretch.first)
-    if session.get_bind().dialect.name == "sqlite":
-        done = chain_reads.quick_walk(
-            session,
-            board_id,
-            keys,
-            first=stretch.first,
-            last=stretch.last,
-            previous=previous,
-            progress=progress,
-        )
+    done = quick_walk.quick_walk(
+        session,
+        board_id,
+        keys,
+        first=stretch.first,
+        last=stretch.last,
+        previous=previous,
+        progress=progress,
+    )
     rows = (
         iter(())
         if done.resume is None

@@ -1,4 +1,5 @@
-"""The quick walk of verification judges plain intact entries only and stops at anything else.
+"""The quick walk of verification judges plain intact entries only and stops at anything else,
+on SQLite and on PostgreSQL alike.
 
 It must never pass a row ``ledger.verify_chain`` would fail: it stops at the first row it
 cannot vouch for, and the full walk takes over from there (tests/integration/audit/
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from koppelvlak.audit import chain_reads, service
+from koppelvlak.audit import chain_reads, quick_walk, service
 from koppelvlak.audit.ledger import GENESIS
 from koppelvlak.audit.models import Entry, Payload
 from koppelvlak.db import make_engine, session_factory, unit_of_work
@@ -24,9 +25,11 @@ from tests.factories.roster import BoardFactory
 ENTRIES = 12
 
 
-@pytest.fixture
-def sessions(fresh_database_url: Callable[[str], str]) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(fresh_database_url("sqlite"))
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sessions(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(fresh_database_url(request.param))
     yield session_factory(engine)
     engine.dispose()
 
@@ -42,11 +45,11 @@ def board(sessions: sessionmaker[Session]) -> Board:
     return board
 
 
-def walk(sessions: sessionmaker[Session], board: Board, first: int = 1) -> chain_reads.Walked:
+def walk(sessions: sessionmaker[Session], board: Board, first: int = 1) -> quick_walk.Walked:
     with unit_of_work(sessions) as session:
         keys = chain_reads.verification_keys(session, board.id)
         previous = GENESIS if first == 1 else None
-        return chain_reads.quick_walk(
+        return quick_walk.quick_walk(
             session, board.id, keys, first=first, last=None, previous=previous
         )
 
