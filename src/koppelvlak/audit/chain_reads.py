@@ -13,7 +13,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from sqlalchemy import Integer, String, Uuid, bindparam, select, text, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from koppelvlak.audit.ledger import ChainRow, PersonKey, prepared
@@ -28,7 +39,7 @@ def chains(
     session: Session, board_id: uuid.UUID | None
 ) -> list[tuple[uuid.UUID, str | None, int | None, str | None]]:
     """Every chain to verify: boards with a head or with entries (a lost head is a break)."""
-    boards = union(select(ChainHead.board_id), select(Entry.board_id).distinct()).subquery()
+    boards = union(select(ChainHead.board_id), _entry_boards()).subquery()
     statement = (
         select(boards.c.board_id, Board.code, ChainHead.last_sequence, ChainHead.last_hash)
         .outerjoin(ChainHead, ChainHead.board_id == boards.c.board_id)
@@ -38,6 +49,24 @@ def chains(
     if board_id is not None:
         statement = statement.where(boards.c.board_id == board_id)
     return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
+
+
+def _entry_boards() -> Select[tuple[uuid.UUID]]:
+    """The boards that have entries, found by skipping along the ``(board_id, sequence)``
+    index one board at a time: ``DISTINCT`` reads every entry's index row (0.4 s on SQLite,
+    0.8 s on PostgreSQL for a million entries, against a millisecond)."""
+
+    def next_board(after: ColumnElement[uuid.UUID] | None) -> ScalarSelect[uuid.UUID]:
+        statement = select(Entry.board_id).order_by(Entry.board_id).limit(1)
+        if after is not None:
+            statement = statement.where(Entry.board_id > after)
+        return statement.scalar_subquery()
+
+    found = select(next_board(None).label("board_id")).cte("entry_boards", recursive=True)
+    found = found.union_all(
+        select(next_board(found.c.board_id)).where(found.c.board_id.is_not(None))
+    )
+    return select(found.c.board_id).where(found.c.board_id.is_not(None))
 
 
 def _framed(expression: str) -> str:
