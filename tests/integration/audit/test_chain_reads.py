@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from koppelvlak.audit import chain_reads, quick_walk, service
@@ -115,3 +115,35 @@ class TestQuickWalk:
     ) -> None:
         tamper(sessions, delete(Payload).where(Payload.sequence == ENTRIES))
         assert walk(sessions, board).resume == ENTRIES
+
+
+class TestRowOrder:
+    """SQLite reads a chain in rowid order when it fills its rowids; order is still checked."""
+
+    def test_a_row_rewritten_out_of_rowid_order_is_handed_over_and_the_chain_verifies(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        with unit_of_work(sessions) as session:
+            where = (Entry.board_id == board.id, Entry.sequence == 5)
+            entry = session.execute(select(Entry.__table__).where(*where)).one()._asdict()
+            payload = (
+                session.execute(
+                    select(Payload.__table__).where(
+                        Payload.board_id == board.id, Payload.sequence == 5
+                    )
+                )
+                .one()
+                ._asdict()
+            )
+            session.execute(
+                delete(Payload).where(Payload.board_id == board.id, Payload.sequence == 5)
+            )
+            session.execute(delete(Entry).where(*where))
+            session.execute(insert(Entry), [entry])  # a new rowid, after entry 12's
+            session.execute(insert(Payload), [payload])
+        by_rowid = sessions.kw["bind"].dialect.name == "sqlite"
+        # Read by rowid, entry 5 now comes last: the quick walk stops where it is missing.
+        assert walk(sessions, board).resume == (5 if by_rowid else None)
+        with unit_of_work(sessions) as session:
+            report = service.verify(session, board.id)
+        assert (report.ok, report.entries) == (True, ENTRIES)
