@@ -294,6 +294,40 @@ def time_verify(
     return timings
 
 
+def _backend_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_in_process(url: str, runs: int) -> list[tuple[float, float | None]]:
+    """(CPU s of this process, CPU s of its PostgreSQL backend) per ``verify(workers=1)``.
+
+    The backend serves this walk only, so its ``/proc`` figures are exact (PostgreSQL on
+    this machine); the whole-command runs can only bound the backends' CPU.
+    """
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    timings: list[tuple[float, float | None]] = []
+    for _ in range(runs):
+        with unit_of_work(sessions) as session:
+            pid = (
+                session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                if engine.dialect.name == "postgresql"
+                else None
+            )
+            server = None if pid is None else _backend_cpu(pid)
+            started = time.process_time()
+            report = service.verify(session, workers=1)
+            client = time.process_time() - started
+            if pid is not None and server is not None:
+                server = _backend_cpu(pid) - server
+        if not report.ok:
+            raise SystemExit(f"verify failed: {report}")
+        timings.append((client, server))
+    engine.dispose()
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -305,6 +339,11 @@ def main() -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kv-bench-audit"
     )
     parser.add_argument("--drop", action="store_true", help="remove the databases afterwards")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="also time verify(workers=1) in this process, with the PostgreSQL backend's CPU",
+    )
     arguments = parser.parse_args()
     _adopt_orphans()
     kinds = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
@@ -333,6 +372,19 @@ def main() -> None:
             }
         )
         print(json.dumps(results[-1]), file=sys.stderr)
+        if arguments.in_process:
+            timings = time_in_process(url, arguments.runs)
+            servers = [server for _, server in timings if server is not None]
+            results.append(
+                {
+                    "database": kind,
+                    "entries": arguments.entries,
+                    "in_process_client_cpu_runs_s": [round(c, 2) for c, _ in timings],
+                    "in_process_server_cpu_runs_s": [round(s, 2) for s in servers] or None,
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                }
+            )
+            print(json.dumps(results[-1]), file=sys.stderr)
         for workers in [int(w) for w in arguments.workers.split(",")]:
             timings = time_verify(url, workdir, arguments.runs, workers)
             median = statistics.median(wall for wall, _, _ in timings)
