@@ -11,6 +11,8 @@ median. Target (DESIGN.md): 1,000,000 entries in at most 10 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import json
 import os
 import platform
@@ -90,7 +92,7 @@ def _batches(
     entries: int,
     people: int,
     population: list[uuid.UUID],
-    keys: dict[uuid.UUID, tuple[int, bytes]],
+    keys: dict[str, tuple[int, bytes]],
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], str]]:
     """Rows exactly as ``record`` writes them (same ``draft`` and ``seal``), in batches."""
     previous = ledger.GENESIS
@@ -113,16 +115,42 @@ def _batches(
             ),
             response_digest=secrets.token_hex(32),
         )
+        drafted = draft(disclosure, uuid.uuid4(), keys)
         sealed = seal(
             disclosure,
-            draft(disclosure, uuid.uuid4(), keys),
+            drafted,
             sequence=sequence,
             previous_hash=previous,
             recorded_at=start + timedelta(milliseconds=250 * sequence),
         )
         previous = sealed.entry_hash
-        entry_rows.append(sealed.entry)
-        payload_rows.append(sealed.payload)
+        header = sealed.header
+        entry_rows.append(
+            {
+                "id": drafted.entry_id,
+                "board_id": board_id,
+                "sequence": sequence,
+                "recorded_at": sealed.recorded_at,
+                "provider_id": disclosure.provider_id,
+                "connection_id": disclosure.connection_id,
+                "channel": header.channel,
+                "endpoint": header.endpoint,
+                "response_digest": header.response_digest,
+                "previous_hash": header.previous_hash,
+                "payload_commitment": header.payload_commitment,
+                "entry_hash": sealed.entry_hash,
+            }
+        )
+        payload_rows.append(
+            {
+                "board_id": board_id,
+                "sequence": sequence,
+                "salt": drafted.salt,
+                "query": disclosure.query,
+                "attribute_ids": drafted.attribute_ids,
+                "people": drafted.people,
+            }
+        )
         if len(entry_rows) == BATCH or sequence == entries:
             yield entry_rows, payload_rows, previous
             entry_rows, payload_rows = [], []
@@ -146,7 +174,7 @@ def fill(engine: Engine, entries: int, people: int) -> None:
             ],
         )
         keys = {
-            person: (number, key)
+            person.hex: (number, key)
             for number, person, key in connection.execute(
                 select(PersonKey.number, PersonKey.person_id, PersonKey.key)
             )
@@ -190,12 +218,51 @@ def time_person_view(url: str, runs: int) -> float:
     return statistics.median(timings)
 
 
-def time_verify(url: str, workdir: Path, runs: int, workers: int) -> list[tuple[float, float]]:
-    """(wall seconds, CPU seconds of the verify process and its workers) per run."""
+def _adopt_orphans() -> None:
+    """Become the reaper of orphaned descendants (Linux), so their CPU counts in ours.
+
+    The verify command's workers are forked by a fork server the command does not wait for;
+    as a subreaper this process reaps it (and with it the workers' CPU) after each run.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while True:
+            os.waitpid(-1, 0)
+
+
+def _server_cpu(url: str) -> float | None:
+    """CPU seconds of PostgreSQL's ended backends so far (the postmaster's reaped children).
+
+    Counts every backend that ended, including other clients': on a shared machine an upper
+    bound for the verify command's own backends.
+    """
+    if not url.startswith("postgresql"):
+        return None
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        directory = connection.execute(text("SHOW data_directory")).scalar()
+    engine.dispose()
+    try:
+        pid = Path(f"{directory}/postmaster.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_verify(
+    url: str, workdir: Path, runs: int, workers: int
+) -> list[tuple[float, float, float | None]]:
+    """(wall s, CPU s of the verify process and its workers, PostgreSQL backends' CPU s)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELVLAK_")}
     env.update(KOPPELVLAK_DATABASE_URL=url, KOPPELVLAK_KEY_FILE=str(workdir / "keys.json"))
     timings = []
     for _ in range(runs):
+        server_before = _server_cpu(url)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
@@ -214,11 +281,50 @@ def time_verify(url: str, workdir: Path, runs: int, workers: int) -> list[tuple[
             check=False,
         )
         wall = time.perf_counter() - started
+        _reap()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_after = _server_cpu(url)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        timings.append((wall, cpu))
+        server = (
+            None if server_before is None or server_after is None else server_after - server_before
+        )
+        timings.append((wall, cpu, server))
         if result.returncode != 0 or not result.stdout.startswith("ledger intact"):
             raise SystemExit(f"verify failed: {result.stdout}{result.stderr}")
+    return timings
+
+
+def _backend_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_in_process(url: str, runs: int) -> list[tuple[float, float | None]]:
+    """(CPU s of this process, CPU s of its PostgreSQL backend) per ``verify(workers=1)``.
+
+    The backend serves this walk only, so its ``/proc`` figures are exact (PostgreSQL on
+    this machine); the whole-command runs can only bound the backends' CPU.
+    """
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    timings: list[tuple[float, float | None]] = []
+    for _ in range(runs):
+        with unit_of_work(sessions) as session:
+            pid = (
+                session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                if engine.dialect.name == "postgresql"
+                else None
+            )
+            server = None if pid is None else _backend_cpu(pid)
+            started = time.process_time()
+            report = service.verify(session, workers=1)
+            client = time.process_time() - started
+            if pid is not None and server is not None:
+                server = _backend_cpu(pid) - server
+        if not report.ok:
+            raise SystemExit(f"verify failed: {report}")
+        timings.append((client, server))
+    engine.dispose()
     return timings
 
 
@@ -233,7 +339,13 @@ def main() -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "kv-bench-audit"
     )
     parser.add_argument("--drop", action="store_true", help="remove the databases afterwards")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="also time verify(workers=1) in this process, with the PostgreSQL backend's CPU",
+    )
     arguments = parser.parse_args()
+    _adopt_orphans()
     kinds = ["sqlite", "postgresql"] if arguments.db == "both" else [arguments.db]
     workdir = arguments.workdir
     workdir.mkdir(parents=True, exist_ok=True)
@@ -242,7 +354,9 @@ def main() -> None:
     for kind in kinds:
         url, filled = _database(kind, workdir, name)
         fill_seconds = None
-        if not filled:
+        if not filled:  # start afresh: a fill that was cut off leaves a board behind
+            _drop(kind, workdir, name)
+            url, _ = _database(kind, workdir, name)
             engine = make_engine(url)
             upgrade(engine)
             print(f"{kind}: filling {arguments.entries:,} entries", file=sys.stderr)
@@ -258,9 +372,23 @@ def main() -> None:
             }
         )
         print(json.dumps(results[-1]), file=sys.stderr)
+        if arguments.in_process:
+            timings = time_in_process(url, arguments.runs)
+            servers = [server for _, server in timings if server is not None]
+            results.append(
+                {
+                    "database": kind,
+                    "entries": arguments.entries,
+                    "in_process_client_cpu_runs_s": [round(c, 2) for c, _ in timings],
+                    "in_process_server_cpu_runs_s": [round(s, 2) for s in servers] or None,
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                }
+            )
+            print(json.dumps(results[-1]), file=sys.stderr)
         for workers in [int(w) for w in arguments.workers.split(",")]:
             timings = time_verify(url, workdir, arguments.runs, workers)
-            median = statistics.median(wall for wall, _ in timings)
+            median = statistics.median(wall for wall, _, _ in timings)
+            servers = [server for _, _, server in timings if server is not None]
             results.append(
                 {
                     "database": kind,
@@ -268,9 +396,13 @@ def main() -> None:
                     "people_per_entry": arguments.people,
                     "workers": workers,
                     "fill_s": fill_seconds,
-                    "verify_runs_s": [round(wall, 2) for wall, _ in timings],
+                    "verify_runs_s": [round(wall, 2) for wall, _, _ in timings],
                     "verify_median_s": round(median, 2),
-                    "client_cpu_median_s": round(statistics.median(c for _, c in timings), 2),
+                    "client_cpu_runs_s": [round(cpu, 2) for _, cpu, _ in timings],
+                    "client_cpu_median_s": round(statistics.median(c for _, c, _ in timings), 2),
+                    "server_cpu_median_s": (
+                        round(statistics.median(servers), 2) if servers else None
+                    ),
                     "entries_per_s": round(arguments.entries / median),
                     "load_average": [round(x, 2) for x in os.getloadavg()],
                 }

@@ -1,37 +1,45 @@
 """The reads of verification: which chains exist, a chain's rows in order, the person keys.
 
-PostgreSQL does the per-entry text work: it formats ids and times canonically, builds each
-entry's hashed frame and hashes it with ``sha256()``, so Python only compares. SQLite hands
-over plain columns from the driver's cursor and Python frames them. One read per entry, with
-its payload row beside it by ``(board_id, sequence)`` (ADR 0031).
+These feed the exact walk (``ledger.verify_chain``), which takes over wherever the quick
+walk (``quick_walk``) stops. PostgreSQL does the per-entry text work here: it formats ids
+and times canonically, builds each entry's hashed frame and hashes it with ``sha256()``, so
+Python only compares. SQLite hands over plain columns from the driver's cursor and Python
+frames them. One read per entry, with its payload row beside it by ``(board_id, sequence)``
+(ADR 0031).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from hashlib import sha256
-from typing import Any, cast
+from collections.abc import Iterator
 
-from sqlalchemy import Integer, String, Uuid, bindparam, select, text, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import ledger
 from koppelvlak.audit.ledger import ChainRow, PersonKey, prepared
 from koppelvlak.audit.models import ChainHead, Entry
 from koppelvlak.audit.models import PersonKey as PersonKeyRow
 from koppelvlak.roster.models import Board
 
 STREAM_BATCH = 20_000
-PROGRESS_EVERY = 10_000  # as ``ledger.verify_chain`` reports
 
 
 def chains(
     session: Session, board_id: uuid.UUID | None
 ) -> list[tuple[uuid.UUID, str | None, int | None, str | None]]:
     """Every chain to verify: boards with a head or with entries (a lost head is a break)."""
-    boards = union(select(ChainHead.board_id), select(Entry.board_id).distinct()).subquery()
+    boards = union(select(ChainHead.board_id), _entry_boards()).subquery()
     statement = (
         select(boards.c.board_id, Board.code, ChainHead.last_sequence, ChainHead.last_hash)
         .outerjoin(ChainHead, ChainHead.board_id == boards.c.board_id)
@@ -41,6 +49,24 @@ def chains(
     if board_id is not None:
         statement = statement.where(boards.c.board_id == board_id)
     return [(row[0], row[1], row[2], row[3]) for row in session.execute(statement)]
+
+
+def _entry_boards() -> Select[tuple[uuid.UUID]]:
+    """The boards that have entries, found by skipping along the ``(board_id, sequence)``
+    index one board at a time: ``DISTINCT`` reads every entry's index row (0.4 s on SQLite,
+    0.8 s on PostgreSQL for a million entries, against a millisecond)."""
+
+    def next_board(after: ColumnElement[uuid.UUID] | None) -> ScalarSelect[uuid.UUID]:
+        statement = select(Entry.board_id).order_by(Entry.board_id).limit(1)
+        if after is not None:
+            statement = statement.where(Entry.board_id > after)
+        return statement.scalar_subquery()
+
+    found = select(next_board(None).label("board_id")).cte("entry_boards", recursive=True)
+    found = found.union_all(
+        select(next_board(found.c.board_id)).where(found.c.board_id.is_not(None))
+    )
+    return select(found.c.board_id).where(found.c.board_id.is_not(None))
 
 
 def _framed(expression: str) -> str:
@@ -220,159 +246,3 @@ def verification_key(session: Session, board_id: uuid.UUID, number: int) -> Pers
         )
     ).one_or_none()
     return None if found is None else (found[0].hex.encode(), prepared(found[1]))
-
-
-@dataclass(frozen=True, slots=True)
-class Walked:
-    """How far ``quick_walk`` got: what it verified, and where the full walk takes over."""
-
-    entries: int
-    erased_subjects: int
-    erased_payloads: int
-    first_previous: str | None  # the previous hash the walk started from
-    previous: str | None  # the hash of the last entry verified (``first_previous`` if none)
-    resume: int | None  # the sequence to go on from; None: the stretch is done
-
-
-_ENTRY = (
-    "id, sequence, recorded_at, provider_id, connection_id, channel, endpoint, "
-    "response_digest, previous_hash, payload_commitment, entry_hash"
-)
-_PAYLOAD = "sequence, salt, query, attribute_ids, people, erased, v1_details"
-_QUICK_SQL = (
-    "SELECT {columns} FROM {table} WHERE board_id = :board AND sequence >= :first"
-    " AND sequence <= coalesce(:last, sequence) ORDER BY sequence"
-)
-
-
-def quick_walk(  # noqa: PLR0912  (the hot loop, inlined on purpose: a call per row costs)
-    session: Session,
-    board_id: uuid.UUID,
-    keys: Mapping[int, PersonKey],
-    *,
-    first: int,
-    last: int | None,
-    previous: str | None,
-    progress: Callable[[int], None] | None = None,
-) -> Walked:
-    """Verify SQLite rows straight off the cursor while each is a plain, intact compact entry.
-
-    The common case of ``ledger.verify_chain`` with no per-row objects or calls: the entry's
-    canonical frame and its sha256, the link, and the payload commitment from each person's
-    keyed hash. It stops, without judging, at the first row that is anything else (missing or
-    legacy payload, a gap, a mismatch, a person whose key was not read): ``verify_chain`` walks
-    on from there and says exactly what is wrong, so a break is reported as it always was.
-    """
-    parameters = {"first": first, "last": last, "board": board_id.hex}
-    board = f"32:{board_id.hex},"
-    expected = first
-    erased_subjects = erased_payloads = 0
-    first_previous = previous
-    every = PROGRESS_EVERY
-    connection = session.connection().connection
-    entries, payloads = connection.cursor(), connection.cursor()
-    try:
-        # Two ordered reads zipped in C beat one join (measured: 0.53 against 0.67 s for
-        # 100,000 rows); a payload row out of step stops the walk like any other oddity.
-        entries.execute(_QUICK_SQL.format(table="audit_entry", columns=_ENTRY), parameters)
-        payloads.execute(_QUICK_SQL.format(table="audit_payload", columns=_PAYLOAD), parameters)
-        for (
-            payload_sequence,
-            salt,
-            query,
-            attribute_ids,
-            people,
-            erased,
-            v1_details,
-        ), (
-            entry_id,
-            sequence,
-            recorded_at,
-            provider_id,
-            connection_id,
-            channel,
-            endpoint,
-            digest,
-            linked,
-            commitment,
-            entry_hash,
-        ) in zip(cast(Iterable[Any], payloads), cast(Iterable[Any], entries), strict=False):
-            if sequence != expected or payload_sequence != sequence or v1_details is not None:
-                break
-            if previous is None:
-                previous = first_previous = linked
-            elif linked != previous:
-                break
-            number = str(sequence)
-            moment = recorded_at.replace(" ", "T") + "+00:00"
-            frame = (
-                f"11:kv-entry-v1,{len(entry_id)}:{entry_id},{board}"
-                f"{len(number)}:{number},{len(moment)}:{moment},"
-                f"{len(provider_id)}:{provider_id},{len(connection_id)}:{connection_id},"
-                f"{len(channel)}:{channel},{len(endpoint)}:{endpoint},"
-                f"{len(digest)}:{digest},{len(linked)}:{linked},"
-                f"{len(commitment)}:{commitment},"
-            )
-            if sha256(frame.encode()).hexdigest() != entry_hash:
-                break
-            if salt is None:
-                erased_payloads += 1
-            elif query is None or attribute_ids is None:
-                break
-            else:
-                made = _commitments(keys, entry_id.encode(), people, erased)
-                if made is None:
-                    break
-                text = (
-                    f"13:kv-payload-v2,{len(salt)}:{salt},{len(query)}:{query},"
-                    f"{len(attribute_ids)}:{attribute_ids},"
-                )
-                if sha256(text.encode() + made).hexdigest() != commitment:
-                    break
-                if erased:
-                    erased_subjects += len(erased) // ledger.COMMITMENT_BYTES
-            previous = entry_hash
-            expected += 1
-            if progress is not None and (expected - first) % every == 0:
-                progress(every)
-        else:
-            # The payloads ran out first: an entry left over is for the full walk to judge.
-            expected_end = None if entries.fetchone() is None else expected
-            if progress is not None:
-                progress((expected - first) % every)
-            return Walked(
-                expected - first,
-                erased_subjects,
-                erased_payloads,
-                first_previous,
-                previous,
-                expected_end,
-            )
-    finally:
-        entries.close()
-        payloads.close()
-    if progress is not None:
-        progress((expected - first) % every)
-    return Walked(
-        expected - first, erased_subjects, erased_payloads, first_previous, previous, expected
-    )
-
-
-def _commitments(
-    keys: Mapping[int, PersonKey], entry: bytes, people: bytes | None, erased: bytes | None
-) -> bytes | None:
-    """The entry's person commitments, sorted and joined; None if a key is not at hand."""
-    if not people:
-        if not erased:
-            return b""
-        return b"".join(sorted(ledger.split_commitments(erased)))
-    made = ledger.split_commitments(erased)
-    for number in ledger.people_numbers(people):
-        key = keys.get(number)
-        if key is None:
-            return None
-        state = key[1].copy()
-        state.update(entry + key[0])
-        made.append(state.digest())
-    made.sort()
-    return b"".join(made)

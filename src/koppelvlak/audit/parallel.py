@@ -4,30 +4,50 @@ Each entry's hash and payload can be checked on their own; only the links betwee
 need joining, which the parent does in chain order, so the first break is still the first.
 Workers open their own connections and therefore see committed data only: this is for
 ``koppelvlak audit verify``, not for a transaction that has just written entries (ADR 0030).
-They are *spawned*, not forked: forking a process that runs threads (a test runner, a web
-server) can leave the child holding a lock no thread will release. A worker that dies
-fails the run with ``BrokenProcessPool`` instead of hanging it.
+They are never forked from the caller: forking a process that runs threads (a test runner, a
+web server) can leave the child holding a lock no thread will release, and a child must not
+share SQLite's per-process lock state. Where the platform has one, a fork *server* (a fresh
+process that imports the program once) forks them: a spawned worker imports the whole
+command again, some 1-3 CPU-s each (ADR 0156). Elsewhere they are spawned. A worker that
+dies fails the run with ``BrokenProcessPool`` instead of hanging it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
+from multiprocessing.context import BaseContext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from koppelvlak.audit import chain_reads, ledger
+from koppelvlak.audit import chain_reads, ledger, quick_walk
 from koppelvlak.audit.ledger import GENESIS, Break, BreakKind, ChainCheck
 from koppelvlak.db import make_engine
 
 _engine: Engine | None = None
 # Per board, read once per worker process (workers live for one verification run).
 _keys: dict[uuid.UUID, dict[int, ledger.PersonKey]] = {}
+
+
+def _context() -> BaseContext:
+    """The fork server, with the program and this module imported before it forks a worker.
+
+    ``__main__`` (a script) and the main module run with ``-m`` are imported in the server
+    too: a worker would otherwise import it itself when it starts (as a spawned one does).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    main = [] if spec is None or spec.name.endswith("__main__") else [spec.name]
+    context.set_forkserver_preload(["__main__", __name__, *main])
+    return context
 
 
 def _start_worker(url: str) -> None:
@@ -73,20 +93,18 @@ def walk(
     keys: dict[int, ledger.PersonKey],
     progress: Callable[[int], None] | None = None,
 ) -> ChainCheck:
-    """Verify one stretch: on SQLite the quick walk first, then ``ledger.verify_chain`` from
+    """Verify one stretch: the quick walk first, then ``ledger.verify_chain`` from
     the first row the quick walk would not judge, which reports any break exactly."""
     board_id = stretch.board_id
-    done = chain_reads.Walked(0, 0, 0, previous, previous, stretch.first)
-    if session.get_bind().dialect.name == "sqlite":
-        done = chain_reads.quick_walk(
-            session,
-            board_id,
-            keys,
-            first=stretch.first,
-            last=stretch.last,
-            previous=previous,
-            progress=progress,
-        )
+    done = quick_walk.quick_walk(
+        session,
+        board_id,
+        keys,
+        first=stretch.first,
+        last=stretch.last,
+        previous=previous,
+        progress=progress,
+    )
     rows = (
         iter(())
         if done.resume is None
@@ -151,7 +169,7 @@ def verify_in_stretches(
 
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=_context(),
         initializer=_start_worker,
         initargs=(url,),
     )

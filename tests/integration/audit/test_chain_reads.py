@@ -1,4 +1,5 @@
-"""The quick walk of verification judges plain intact entries only and stops at anything else.
+"""The quick walk of verification judges plain intact entries only and stops at anything else,
+on SQLite and on PostgreSQL alike.
 
 It must never pass a row ``ledger.verify_chain`` would fail: it stops at the first row it
 cannot vouch for, and the full walk takes over from there (tests/integration/audit/
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from koppelvlak.audit import chain_reads, service
+from koppelvlak.audit import chain_reads, quick_walk, service
 from koppelvlak.audit.ledger import GENESIS
 from koppelvlak.audit.models import Entry, Payload
 from koppelvlak.db import make_engine, session_factory, unit_of_work
@@ -24,9 +25,11 @@ from tests.factories.roster import BoardFactory
 ENTRIES = 12
 
 
-@pytest.fixture
-def sessions(fresh_database_url: Callable[[str], str]) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(fresh_database_url("sqlite"))
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sessions(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(fresh_database_url(request.param))
     yield session_factory(engine)
     engine.dispose()
 
@@ -42,11 +45,11 @@ def board(sessions: sessionmaker[Session]) -> Board:
     return board
 
 
-def walk(sessions: sessionmaker[Session], board: Board, first: int = 1) -> chain_reads.Walked:
+def walk(sessions: sessionmaker[Session], board: Board, first: int = 1) -> quick_walk.Walked:
     with unit_of_work(sessions) as session:
         keys = chain_reads.verification_keys(session, board.id)
         previous = GENESIS if first == 1 else None
-        return chain_reads.quick_walk(
+        return quick_walk.quick_walk(
             session, board.id, keys, first=first, last=None, previous=previous
         )
 
@@ -112,3 +115,35 @@ class TestQuickWalk:
     ) -> None:
         tamper(sessions, delete(Payload).where(Payload.sequence == ENTRIES))
         assert walk(sessions, board).resume == ENTRIES
+
+
+class TestRowOrder:
+    """SQLite reads a chain in rowid order when it fills its rowids; order is still checked."""
+
+    def test_a_row_rewritten_out_of_rowid_order_is_handed_over_and_the_chain_verifies(
+        self, sessions: sessionmaker[Session], board: Board
+    ) -> None:
+        with unit_of_work(sessions) as session:
+            where = (Entry.board_id == board.id, Entry.sequence == 5)
+            entry = session.execute(select(Entry.__table__).where(*where)).one()._asdict()
+            payload = (
+                session.execute(
+                    select(Payload.__table__).where(
+                        Payload.board_id == board.id, Payload.sequence == 5
+                    )
+                )
+                .one()
+                ._asdict()
+            )
+            session.execute(
+                delete(Payload).where(Payload.board_id == board.id, Payload.sequence == 5)
+            )
+            session.execute(delete(Entry).where(*where))
+            session.execute(insert(Entry), [entry])  # a new rowid, after entry 12's
+            session.execute(insert(Payload), [payload])
+        by_rowid = sessions.kw["bind"].dialect.name == "sqlite"
+        # Read by rowid, entry 5 now comes last: the quick walk stops where it is missing.
+        assert walk(sessions, board).resume == (5 if by_rowid else None)
+        with unit_of_work(sessions) as session:
+            report = service.verify(session, board.id)
+        assert (report.ok, report.entries) == (True, ENTRIES)
