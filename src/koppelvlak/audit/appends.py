@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
+from koppelvlak.audit.key_cache import KeyCache, Stamp
 from koppelvlak.audit.ledger import GENESIS
 from koppelvlak.audit.models import KEY_BYTES, pack_numbers
 from koppelvlak.audit.sealing import Draft, Prepared, SealedEntry, WriterKey, draft, seal
@@ -57,7 +58,10 @@ _CREATE = (
 _MOVE = (
     "UPDATE audit_chain SET last_sequence = %s, last_hash = %s, updated_at = %s WHERE board_id = %s"
 )
-_EPOCH = "SELECT erasures FROM audit_chain WHERE board_id = %s"
+_EPOCH = (  # the erasure count, and the chain's first entry: the key memo's stamp (ADR 0140)
+    "SELECT c.erasures, e.id FROM audit_chain c LEFT JOIN audit_entry e "
+    "ON e.board_id = c.board_id AND e.sequence = 1 WHERE c.board_id = %s"
+)
 _KEYS = "SELECT person_id, number, key FROM audit_person_key WHERE board_id = %s AND person_id IN "
 _KEYS_ANY = (
     "SELECT person_id, number, key FROM audit_person_key "
@@ -143,10 +147,16 @@ class Driver:
             ) from error
 
 
-def epoch(driver: Driver, board_id: uuid.UUID) -> int | None:
-    """The board's erasure count (None before its first entry)."""
+def epoch(driver: Driver, board_id: uuid.UUID) -> tuple[int | None, Stamp | None]:
+    """The board's erasure count (None before its first entry), and the key memo's stamp.
+
+    The stamp is None while the chain has no first entry: the memo is not used then.
+    """
     found = driver.rows(_EPOCH, [driver.id(board_id)])
-    return int(found[0][0]) if found else None
+    if not found:
+        return None, None
+    erasures, first = int(found[0][0]), found[0][1]
+    return erasures, None if first is None else (erasures, driver.hex(first))
 
 
 def person_keys(driver: Driver, board_id: uuid.UUID, people: Iterable[uuid.UUID]) -> Keys:
@@ -183,19 +193,35 @@ def add_person_keys(driver: Driver, board_id: uuid.UUID, people: Collection[uuid
     return made
 
 
-def prepare(driver: Driver, disclosure: Disclosure, *, read_keys: bool = True) -> Prepared:
+def prepare(
+    driver: Driver,
+    disclosure: Disclosure,
+    *,
+    read_keys: bool = True,
+    cache: KeyCache | None = None,
+) -> Prepared:
     """Everything of an entry that does not depend on its place in the chain, before the lock.
 
     ``read_keys`` False leaves the keys to be read under the lock (a SQLite transaction that
-    has not taken its write lock yet must not read first, ADR 0004).
+    has not taken its write lock yet must not read first, ADR 0004). With a ``cache`` the keys
+    come from the process's memo where its stamp still holds, and only the others are read
+    (ADR 0140).
     """
     entry_id = uuid.uuid4()
     if not read_keys:
         return Prepared(disclosure, entry_id, None, None)
     board_id = disclosure.board_id
-    seen = epoch(driver, board_id)  # before the keys: an erasure after it moves the count
-    keys = person_keys(driver, board_id, disclosure.person_ids)
-    complete = len(keys) == len(disclosure.person_ids)
+    # Before the keys: an erasure after this read moves the count, and the lock notices.
+    seen, stamp = epoch(driver, board_id)
+    people = disclosure.person_ids
+    memo = (cache, stamp) if cache is not None and stamp is not None else None
+    keys = {} if memo is None else memo[0].known(board_id, memo[1], (p.hex for p in people))
+    if len(keys) < len(people):
+        read = person_keys(driver, board_id, [p for p in people if p.hex not in keys])
+        if memo is not None:
+            memo[0].learn(board_id, memo[1], read)
+        keys |= read
+    complete = len(keys) == len(people)
     return Prepared(
         disclosure, entry_id, seen, draft(disclosure, entry_id, keys) if complete else None
     )

@@ -13,7 +13,9 @@ gets ``LedgerUnavailable`` (nothing is sent for any of them), never a receipt.
 
 One queue per board on PostgreSQL (a row lock per board, so boards commit in parallel); one
 queue per database on SQLite, whose write lock is database-wide. Across processes the database
-lock still decides who goes first.
+lock decides who goes first on PostgreSQL; on a SQLite file the processes' leaders first queue
+on a lock file (``writer_turn``, ADR 0141), so the next one wakes when the last one commits
+instead of in SQLite's polling busy handler.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from koppelvlak.audit import appends
 from koppelvlak.audit.errors import LedgerUnavailable
 from koppelvlak.audit.sealing import Prepared
 from koppelvlak.audit.values import LedgerReceipt
+from koppelvlak.audit.writer_turn import writer_turn
 from koppelvlak.db import short_reason
 
 LIMIT = 64  # entries per transaction at most; more wait for the next one
@@ -63,6 +66,7 @@ class GroupCommit:
         self._per_board = engine.dialect.name == "postgresql"
         self._queues: dict[uuid.UUID | None, _Queue] = {}
         self._guard = threading.Lock()
+        self._turn = writer_turn(engine)
 
     def append(self, items: Sequence[Prepared]) -> list[LedgerReceipt]:
         """Commit these entries (one request's), possibly with others; block until committed."""
@@ -139,6 +143,10 @@ class GroupCommit:
 
     def _transaction(self, items: list[Prepared]) -> list[LedgerReceipt]:
         """One transaction on a pooled DBAPI connection: lock, write, commit (ADR 0032)."""
+        with self._turn:
+            return self._write(items)
+
+    def _write(self, items: list[Prepared]) -> list[LedgerReceipt]:
         pooled = self._engine.raw_connection()
         try:
             driver = appends.Driver(pooled.dbapi_connection, self._engine.dialect)

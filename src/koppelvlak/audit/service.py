@@ -23,6 +23,7 @@ from koppelvlak.audit import (
     appends,
     chain_reads,
     group_commit,
+    key_cache,
     ledger,
     parallel,
     repository,
@@ -76,8 +77,10 @@ def prepare(session: Session, disclosures: Sequence[Disclosure]) -> list[sealing
     ``commit`` writes them. An erasure in between is noticed under the lock.
     """
     with ledger_writes():
-        driver = appends.Driver.of(session.connection())
-        return [appends.prepare(driver, disclosure) for disclosure in disclosures]
+        connection = session.connection()
+        driver = appends.Driver.of(connection)
+        cache = key_cache.for_engine(connection.engine)
+        return [appends.prepare(driver, disclosure, cache=cache) for disclosure in disclosures]
 
 
 def commit(engine: Engine, prepared: Sequence[sealing.Prepared]) -> list[LedgerReceipt]:
@@ -156,7 +159,10 @@ def erase_person(session: Session, board_id: uuid.UUID, person_id: uuid.UUID) ->
     stays in the entry, which without the key reveals nothing about them and keeps every
     payload commitment, and so the chain, verifiable (ADR 0031).
     """
-    return repository.erase_person(session, board_id, person_id, utcnow())
+    erased = repository.erase_person(session, board_id, person_id, utcnow())
+    # Other processes drop their memo on their next page (the count moved); this one now.
+    key_cache.for_engine(session.connection().engine).forget(board_id)
+    return erased
 
 
 def erase_payloads(session: Session, board_id: uuid.UUID, recorded_before: datetime) -> int:

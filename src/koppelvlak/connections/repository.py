@@ -16,6 +16,7 @@ from koppelvlak.connections.models import (
     ConnectionState,
     ConnectionSwitchOff,
 )
+from koppelvlak.kit.driver import Reader
 from koppelvlak.roster.models import Board, School
 
 
@@ -34,13 +35,19 @@ def connection_in_board(
 def provider_states(
     session: Session, provider_id: uuid.UUID
 ) -> list[tuple[uuid.UUID, ConnectionState, datetime | None]]:
-    """(id, stored state, end date) of each of the provider's connections: one small read."""
-    rows = session.execute(
-        select(Connection.id, Connection.state, Connection.ends_at).where(
-            Connection.provider_id == provider_id
-        )
-    )
-    return [(i, s, e) for i, s, e in rows]
+    """(id, stored state, end date) of each of the provider's connections: one small read.
+
+    Read on every provider request, so on the DBAPI cursor of the session's transaction
+    (``kit.driver``); the states are stored as their plain values.
+    """
+    reader = Reader(session)
+    return [
+        (reader.uuid(i), ConnectionState(s), reader.stamp(e))
+        for i, s, e in reader.rows(_PROVIDER_STATES, [reader.id(provider_id)])
+    ]
+
+
+_PROVIDER_STATES = "SELECT id, state, ends_at FROM connection WHERE provider_id = %s"
 
 
 def connections_of_provider(session: Session, provider_id: uuid.UUID) -> list[Connection]:

@@ -176,8 +176,9 @@ def client_principal(session: Session, client_id: str, at: datetime) -> ClientPr
 
 
 def credential_is_usable(session: Session, credential_id: uuid.UUID, at: datetime) -> bool:
-    credential = repository.credential_by_id(session, credential_id)
-    return credential is not None and _usable_until(credential.revoked_at, at)
+    """Read on every request (not memoised): a revocation stops the very next one."""
+    exists, revoked_at = repository.credential_revoked_at(session, credential_id)
+    return exists and _usable_until(revoked_at, at)
 
 
 def create_uwlr_key(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from koppelvlak.kit.driver import Reader
 from koppelvlak.providers.models import (
     App,
     ClientCredential,
@@ -52,6 +54,24 @@ def credential(session: Session, client_id: str) -> ClientCredential | None:
 
 def credential_by_id(session: Session, credential_id: uuid.UUID) -> ClientCredential | None:
     return session.get(ClientCredential, credential_id)
+
+
+_REVOKED_AT = "SELECT revoked_at FROM client_credential WHERE id = %s"
+
+
+def credential_revoked_at(
+    session: Session, credential_id: uuid.UUID
+) -> tuple[bool, datetime | None]:
+    """(exists, revoked at) of one credential: the per-request check, one primary-key read.
+
+    On the DBAPI cursor of the session's transaction (``kit.driver``): read on every
+    provider request, where the ORM's ``session.get`` cost more than everything else in it.
+    """
+    reader = Reader(session)
+    found = reader.rows(_REVOKED_AT, [reader.id(credential_id)])
+    if not found:
+        return False, None
+    return True, reader.stamp(found[0][0])
 
 
 def credentials_of(session: Session, provider_id: uuid.UUID) -> list[ClientCredential]:

@@ -13,12 +13,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import as_utc
+from koppelvlak.kit.driver import Reader
 from koppelvlak.release import kept_objects
 from koppelvlak.release import kept_repository as repository
 from koppelvlak.release.keys import stamp
@@ -56,33 +56,34 @@ class Row:
     links: str  # JSON list of sourcedIds
 
 
-class _Driver:
+class _Driver(Reader):
     """The DBAPI cursor for the two reads every page makes: no statement building per request.
 
     SQLAlchemy Core costs more per page than the database's own work here (a hundred column
     coercions and a cache key per statement); these two statements are fixed text with the
-    driver's own placeholders, and ids travel as the driver stores them.
+    driver's own placeholders, run on the cursor of the session's transaction
+    (``kit.driver``), and ids travel as the driver stores them.
     """
 
-    def __init__(self, session: Session) -> None:
-        self.connection = session.connection()
-        self.native = self.connection.dialect.name == "postgresql"
 
-    def id(self, value: uuid.UUID) -> object:
-        return value if self.native else value.hex
+_PEOPLE_LIMIT = 500_000
+_people: dict[object, uuid.UUID] = {}
 
-    def moment(self, value: datetime) -> object:
-        utc = as_utc(value)
-        return utc if self.native else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def uuid(self, value: object) -> uuid.UUID:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+def _person(value: object) -> uuid.UUID:
+    """A person id as the driver returned it (SQLite: hex text), as a ``UUID``, memoised.
 
-    def rows(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-        if not self.native:
-            sql = sql.replace("%s", "?")
-        result = self.connection.exec_driver_sql(sql, tuple(params))
-        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    A page names a hundred people, and building a ``UUID`` from text costs more than reading
+    the row; the same people come back page after page. Ids only, bounded, per process.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    found = _people.get(value)
+    if found is None:
+        if len(_people) >= _PEOPLE_LIMIT:
+            _people.clear()
+        found = _people[value] = uuid.UUID(str(value))
+    return found
 
 
 def heads(session: Session, connection_ids: Sequence[uuid.UUID]) -> list[Head]:
@@ -204,11 +205,12 @@ def page(
             f"ORDER BY key {order} LIMIT %s OFFSET %s) ORDER BY key {order}, connection_id",
             [*params, *params, limit, offset],
         )
+    connections = {driver.id(h.connection_id): h.connection_id for h in heads}
     return total, [
         Row(
-            connection_id=driver.uuid(connection),
-            key=str(key),
-            person_id=None if person is None else driver.uuid(person),
+            connection_id=connections.get(connection) or driver.uuid(connection),
+            key=key,
+            person_id=None if person is None else _person(person),
             body=body,
             links="[]",
         )

@@ -22,6 +22,7 @@ from koppelvlak.audit.errors import LedgerUnavailable
 from koppelvlak.audit.group_commit import GroupCommit
 from koppelvlak.audit.models import Entry
 from koppelvlak.audit.values import Disclosure, LedgerReceipt
+from koppelvlak.audit.writer_turn import FileTurn, NoTurn, writer_turn
 from koppelvlak.db import WRITE_OPTION, make_engine, session_factory, unit_of_work
 from koppelvlak.roster.models import Board
 from tests.factories.audit import DisclosureFactory
@@ -213,3 +214,39 @@ class TestConcurrency:
         assert sorted(seen) == list(range(2, 82))
         assert ledger.entries() == 81
         assert ledger.verifies()
+
+
+class TestTheWritersTurn:
+    def test_on_a_sqlite_file_the_leaders_take_turns_on_a_lock_file(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        import fcntl
+        import os
+
+        engine = make_engine(fresh_database_url("sqlite"))
+        try:
+            turn = writer_turn(engine)
+            assert isinstance(turn, FileTurn)
+            assert turn.path == os.path.abspath(str(engine.url.database)) + "-ledger.lock"
+            with turn:  # another process's descriptor cannot take it meanwhile
+                other = os.open(turn.path, os.O_RDWR)
+                try:
+                    with pytest.raises(BlockingIOError):
+                        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                finally:
+                    os.close(other)
+            other = os.open(turn.path, os.O_RDWR)
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released after the batch
+            finally:
+                os.close(other)
+        finally:
+            engine.dispose()
+
+    @pytest.mark.postgres
+    def test_postgresql_takes_no_turn(self, fresh_database_url: Callable[[str], str]) -> None:
+        engine = make_engine(fresh_database_url("postgresql"))
+        try:
+            assert isinstance(writer_turn(engine), NoTurn)
+        finally:
+            engine.dispose()
