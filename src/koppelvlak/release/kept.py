@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,11 +75,23 @@ def _fresh(
     at: datetime,
     key: bytes,
     people: frozenset[uuid.UUID] | None = None,
+    *,
+    narrow: bool = False,
 ) -> tuple[dict[tuple[str, str], FreshObject], frozenset[str] | None]:
+    """The objects ``resolve`` gives; with ``people``, theirs and the impersonal ones.
+
+    ``narrow`` resolves everyone and renders only ``people``'s objects: a licensed-only scope
+    releases a class only with a released member, so its classes need every member, but its
+    people's objects still depend on themselves alone.
+    """
     try:
-        release = release_service.resolve(session, connection_id, at, key, person_ids=people)
+        release = release_service.resolve(
+            session, connection_id, at, key, person_ids=None if narrow else people
+        )
     except ConnectionInactive:
         return {}, None
+    if narrow and people is not None:
+        release = replace(release, people=tuple(p for p in release.people if p.person_id in people))
     return kept_objects.fresh_objects(release), release.attribute_ids
 
 
@@ -225,13 +237,12 @@ def refresh(
     check found stored rows that no longer match their digest.
     """
     at = as_utc(at)
-    if people is not None and _needs_everyone(session, connection_id):
-        people = None
+    narrow = people is not None and _needs_everyone(session, connection_id)
     head = _head(session, connection_id, at)  # first: a concurrent refresh waits here
     # Never behind the last refresh: a scheduled refresh that waited for this lock behind a
     # change would otherwise resolve at its older moment and undo what the change settled.
     at = max(at, as_utc(head.refreshed_at))
-    fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people)
+    fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people, narrow=narrow)
     stored = repository.stored(session, connection_id, people)
     plan = _plan(head, fresh, stored, at, rewrite=rewrite)
     if plan.leaving:
@@ -259,7 +270,7 @@ def refresh(
 
 
 def _needs_everyone(session: Session, connection_id: uuid.UUID) -> bool:
-    """Licensed-only scopes release a class only with a released member: no partial refresh."""
+    """Licensed-only scopes release a class only with a released member: resolve everyone."""
     connection = connection_repository.connection(session, connection_id)
     return connection is None or connection.licensed_only
 
