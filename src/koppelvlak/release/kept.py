@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.connections import repository as connection_repository
 from koppelvlak.kit import changes
 from koppelvlak.kit.clock import as_utc, utcnow
-from koppelvlak.release import engine, kept_objects, loading
+from koppelvlak.release import engine, kept_calendar, kept_objects, loading
 from koppelvlak.release import kept_repository as repository
 from koppelvlak.release import service as release_service
 from koppelvlak.release.errors import ConnectionInactive, ConnectionUnknown
@@ -228,13 +228,15 @@ def refresh(
     *,
     rewrite: bool = False,
     people: frozenset[uuid.UUID] | None = None,
+    calendar: bool = False,
 ) -> Refreshed:
     """Bring the connection's kept release to what ``resolve`` says at ``at``.
 
     ``people`` limits the work to those people's objects (and the impersonal ones: orgs,
     sessions, courses, classes), for a roster sync that changed only them. ``rewrite`` also
     rewrites objects whose content did not change (their stamps stay): the repair after a drift
-    check found stored rows that no longer match their digest.
+    check found stored rows that no longer match their digest. ``calendar``: ``people`` are
+    everyone the calendar changed since ``calendar_at``, so the whole release follows it now.
     """
     at = as_utc(at)
     narrow = people is not None and _needs_everyone(session, connection_id)
@@ -258,6 +260,8 @@ def refresh(
         head.counts = kept_objects.dumps(repository.active_counts(session, connection_id))
         changes.refreshed(session, connection_id, head.version)
     head.refreshed_at = at
+    if people is None or calendar:
+        head.calendar_at = at
     session.flush()
     return Refreshed(
         connection_id=connection_id,
@@ -320,11 +324,55 @@ def refresh_all(
     *,
     rewrite: bool = False,
 ) -> list[Refreshed]:
-    """Every connection (of a board): the scheduled refresh for what the calendar changes."""
-    return [
-        refresh(session, connection_id, at, pseudonym_key, rewrite=rewrite)
-        for connection_id in repository.all_connections(session, board_id)
-    ]
+    """Every connection (of a board): the scheduled refresh for what the calendar changes.
+
+    A connection whose release followed the calendar before resolves only the people whose
+    dates crossed a boundary since (``kept_calendar``); ``rewrite`` (the repair) is always whole.
+    """
+    done = []
+    for connection_id in repository.all_connections(session, board_id):
+        people = None if rewrite else _calendar_people(session, connection_id, as_utc(at))
+        if people is None:
+            done.append(refresh(session, connection_id, at, pseudonym_key, rewrite=rewrite))
+        elif people:
+            done.append(
+                refresh(session, connection_id, at, pseudonym_key, people=people, calendar=True)
+            )
+        else:
+            done.append(_followed(session, connection_id, as_utc(at)))
+    return done
+
+
+def _calendar_people(
+    session: Session, connection_id: uuid.UUID, at: datetime
+) -> frozenset[uuid.UUID] | None:
+    """Whom the calendar changed since the release last followed it; None: refresh it whole."""
+    head = repository.head(session, connection_id)
+    if head is None or head.calendar_at is None:
+        return None
+    since = as_utc(head.calendar_at)
+    if at <= since:
+        return frozenset()
+    from koppelvlak.config import get_settings
+
+    consent_age = get_settings().digital_consent_age
+    connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
+    people = kept_calendar.due(session, connection, facts, since, at)
+    if people is None:
+        return None
+    expired, impersonal = repository.expired(session, connection_id, at - _settings_window())
+    if impersonal and not people and not expired:
+        return None  # an impersonal tombstone expires: a whole refresh purges it
+    return people | expired
+
+
+def _followed(session: Session, connection_id: uuid.UUID, at: datetime) -> Refreshed:
+    """Nothing the calendar changes: the release follows it as it is."""
+    head = _head(session, connection_id, at)
+    at = max(at, as_utc(head.refreshed_at))
+    head.refreshed_at = head.calendar_at = at
+    session.flush()
+    return Refreshed(connection_id=connection_id, version=head.version)
 
 
 def check(

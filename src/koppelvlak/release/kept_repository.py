@@ -132,6 +132,23 @@ def bodies(
     return found
 
 
+def expired(
+    session: Session, connection_id: uuid.UUID, before: datetime
+) -> tuple[frozenset[uuid.UUID], bool]:
+    """People with a tombstone kept past its window, and whether an impersonal one is too."""
+    rows = session.execute(
+        select(K.c.person_id)
+        .where(
+            K.c.connection_id == connection_id,
+            K.c.status == "tobedeleted",
+            K.c.modified_at < before,
+        )
+        .distinct()
+    )
+    people = [person for (person,) in rows]
+    return frozenset(p for p in people if p is not None), any(p is None for p in people)
+
+
 def insert_objects(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(K), rows)
