@@ -248,6 +248,8 @@ def merged_page(
     versions in this process: a kept row never changes without its connection's version moving
     (the same rule the ETag rests on), so a cached total is exact. See ADR 0145.
     """
+    if not heads:
+        return 0, []
     driver = _Driver(session)
     where = "collection = %s"
     params: list[object] = [collection]
