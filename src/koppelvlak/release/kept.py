@@ -238,7 +238,7 @@ def refresh(
     check found stored rows that no longer match their digest. ``calendar``: ``people`` are
     everyone the calendar changed since ``calendar_at``, so the whole release follows it now.
     """
-    at = as_utc(at)
+    at = asked = as_utc(at)
     narrow = people is not None and _needs_everyone(session, connection_id)
     head = _head(session, connection_id, at)  # first: a concurrent refresh waits here
     # Never behind the last refresh: a scheduled refresh that waited for this lock behind a
@@ -260,8 +260,8 @@ def refresh(
         head.counts = kept_objects.dumps(repository.active_counts(session, connection_id))
         changes.refreshed(session, connection_id, head.version)
     head.refreshed_at = at
-    if people is None or calendar:
-        head.calendar_at = at
+    if people is None or calendar:  # a calendar refresh knows whom it was due up to ``asked``
+        head.calendar_at = at if people is None else asked
     session.flush()
     return Refreshed(
         connection_id=connection_id,
@@ -369,8 +369,8 @@ def _calendar_people(
 def _followed(session: Session, connection_id: uuid.UUID, at: datetime) -> Refreshed:
     """Nothing the calendar changes: the release follows it as it is."""
     head = _head(session, connection_id, at)
-    at = max(at, as_utc(head.refreshed_at))
-    head.refreshed_at = head.calendar_at = at
+    head.calendar_at = at if head.calendar_at is None else max(at, as_utc(head.calendar_at))
+    head.refreshed_at = max(at, as_utc(head.refreshed_at))
     session.flush()
     return Refreshed(connection_id=connection_id, version=head.version)
 
