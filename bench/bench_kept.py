@@ -2,7 +2,8 @@
 the time to keep the release up to date after a 1 % change import of the board.
 
     .venv/bin/python -m bench.bench_kept pages --runs 3 --seconds 10
-    .venv/bin/python -m bench.bench_kept refresh --runs 3
+    .venv/bin/python -m bench.bench_kept refresh --runs 3 [--keep DIR]
+    .venv/bin/python -m bench.bench_kept calls --database DIR/pristine.db --runs 15
 
 ``pages``: two SQLite databases with the demo board, ``--students 3334`` (its primary school has
 2,000 students) and ``--students 50000`` (30,000 in the primary school), the test suite's two
@@ -16,7 +17,11 @@ each run imports the changed files into a fresh copy of the database with the re
 ``koppelvlak import uwlr`` (which refreshes the touched kept releases in its transaction), timing
 the whole command and, inside it, ``release.kept.settle`` (wrapped by this bench, in the child
 process only); then ``koppelvlak release refresh`` (the scheduled refresh of every connection)
-is timed on its own.
+is timed on its own, and once more (nothing due). ``--keep DIR`` builds the board into DIR once
+and reuses it (after ``db upgrade``) on later runs, so old and new code can be run in turns.
+
+``calls``: the CPU cost of one page read (``pages.collection``) in this process, without the
+server and the ledger, for a loaded machine where request rates say little.
 """
 
 from __future__ import annotations
@@ -98,6 +103,55 @@ def pages(options: argparse.Namespace) -> None:
         )
 
 
+def calls(options: argparse.Namespace) -> None:
+    """CPU ms of one ``pages.collection`` call per provider and offset, in this process.
+
+    The server bench measures whole requests (with the ledger) and needs quiet cores; this reads
+    the same pages of a kept database directly (``--database``, e.g. a ``refresh --keep``
+    directory's ``pristine.db``), median of ``--runs`` calls after one warm-up.
+    """
+    import uuid
+
+    from sqlalchemy import text
+
+    from koppelvlak.api.oneroster.collections import ENDPOINTS
+    from koppelvlak.api.oneroster.pages import collection
+    from koppelvlak.api.oneroster.params import parse_collection
+    from koppelvlak.db import make_engine, session_factory
+    from koppelvlak.release import kept_reads
+
+    users = next(e for e in ENDPOINTS if e.path == "/users")
+    allowed = users.records.fields | frozenset(users.records.aliases)
+    engine = make_engine(f"sqlite:///{options.database}")
+    with session_factory(engine)() as session:
+        for name in ("Leesapp", "Toetsleverancier"):
+            ids = [
+                uuid.UUID(str(r[0]))
+                for r in session.execute(
+                    text(
+                        "SELECT k.connection_id FROM kept_release k JOIN connection c "
+                        "ON c.id = k.connection_id JOIN provider p ON p.id = c.provider_id "
+                        "WHERE p.name LIKE :name"
+                    ),
+                    {"name": name + "%"},
+                )
+            ]
+            heads = kept_reads.heads(session, ids)
+            first = parse_collection({"limit": "100"}, allowed)
+            total = collection(session, heads, users, {}, first).total
+            for offset in (0, (total // 200) * 100):
+                query = parse_collection({"limit": "100", "offset": str(offset)}, allowed)
+                collection(session, heads, users, {}, query)
+                spent = []
+                for _ in range(options.runs):
+                    began = time.process_time()
+                    collection(session, heads, users, {}, query)
+                    spent.append((time.process_time() - began) * 1000)
+                print(f"| {name} ({len(ids)}) | {total:,} | {offset:,} "
+                      f"| {statistics.median(spent):.2f} |")  # fmt: skip
+    engine.dispose()
+
+
 def change(path: Path, share: float) -> int:
     """Give ``share`` of the file's students another given name and another class group."""
     from lxml import etree
@@ -137,31 +191,50 @@ def timed(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, **(json.loads(lines[-1]) if lines else {})}
 
 
-def refresh(options: argparse.Namespace) -> None:
+def _board(options: argparse.Namespace, cli: list[str]) -> dict[str, Any]:
+    """The changed board: built (and its kept releases) into a folder, or reused from it."""
     from sqlalchemy import select
 
     from bench.export_uwlr import export_uwlr
     from koppelvlak.db import make_engine, session_factory
     from koppelvlak.roster.models import Board
 
-    workdir = Path(tempfile.mkdtemp(prefix="kv-bench-kept-refresh-"))
+    workdir = options.keep or Path(tempfile.mkdtemp(prefix="kv-bench-kept-refresh-"))
+    saved = workdir / "bench.json"
+    if saved.exists():  # --keep: the board built by an earlier run, changed files and all
+        board: dict[str, Any] = json.loads(saved.read_text())
+        upgrade = timed([*cli, "db", "upgrade"], board["env"])  # the code under test's schema
+        print(f"reusing {workdir} (db upgrade {upgrade['wall']:.1f} s)", flush=True)
+        return {**board, "workdir": str(workdir)}
+    workdir.mkdir(parents=True, exist_ok=True)
     url, env = build("sqlite", options.students, workdir)
     providers(url)
-    cli = [sys.executable, "-m", "koppelvlak.cli.main"]
     built = timed([*cli, "release", "refresh"], env)  # builds every kept release
     engine = make_engine(url)
     with session_factory(engine)() as session:
-        board = session.scalars(select(Board)).one()
-        files = export_uwlr(session, board.id, workdir / "uwlr")
-        code = board.code
+        found = session.scalars(select(Board)).one()
+        files = export_uwlr(session, found.id, workdir / "uwlr")
+        code = found.code
     engine.dispose()
     changed = sum(change(path, options.share) for path in files)
-    database = Path(url.split("///", 1)[1])
-    with sqlite3.connect(database) as db:
+    with sqlite3.connect(url.split("///", 1)[1]) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(url.split("///", 1)[1], workdir / "pristine.db")
+    board = {"url": url, "env": env, "code": code, "changed": changed, "built": built,
+             "files": [str(f) for f in files]}  # fmt: skip
+    saved.write_text(json.dumps(board))
+    return {**board, "workdir": str(workdir)}
+
+
+def refresh(options: argparse.Namespace) -> None:
+    cli = [sys.executable, "-m", "koppelvlak.cli.main"]
+    board = _board(options, cli)
+    env, code, changed, built = board["env"], board["code"], board["changed"], board["built"]
+    files = [Path(f) for f in board["files"]]
+    workdir = Path(board["workdir"])
+    database = Path(board["url"].split("///", 1)[1])
     pristine = workdir / "pristine.db"
-    shutil.copyfile(database, pristine)
-    imports, refreshes = [], []
+    imports, refreshes, again = [], [], []
     for _ in range(options.runs):
         for suffix in ("-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
@@ -176,8 +249,10 @@ def refresh(options: argparse.Namespace) -> None:
                 run[key] += one.get(key, 0.0)
         imports.append(run)
         refreshes.append(timed([*cli, "release", "refresh"], env))
-        print(f"  import {run}; refresh {refreshes[-1]}", flush=True)
-    shutil.rmtree(workdir, ignore_errors=True)
+        again.append(timed([*cli, "release", "refresh"], env))
+        print(f"  import {run}; refresh {refreshes[-1]}; again {again[-1]}", flush=True)
+    if options.keep is None:
+        shutil.rmtree(workdir, ignore_errors=True)
 
     def med(rows: list[dict[str, Any]], key: str) -> float:
         return float(statistics.median(float(r[key]) for r in rows))
@@ -195,6 +270,8 @@ def refresh(options: argparse.Namespace) -> None:
           f"| {med(imports, 'settle_wall'):.2f} | {med(imports, 'settle_cpu'):.2f} |")  # fmt: skip
     print(f"| `koppelvlak release refresh` afterwards (every connection) "
           f"| {med(refreshes, 'wall'):.2f} | {med(refreshes, 'cpu'):.2f} |")  # fmt: skip
+    print(f"| `koppelvlak release refresh` once more (nothing due) "
+          f"| {med(again, 'wall'):.2f} | {med(again, 'cpu'):.2f} |")  # fmt: skip
     settle = med(imports, "settle_wall")
     print(f"\nkeeping the release up to date: {settle:.2f} s "
           f"({'met' if settle <= 1 else 'NOT met'}, ≤ 1 s)")  # fmt: skip
@@ -228,14 +305,16 @@ def main() -> None:
         child(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["pages", "refresh"])
+    parser.add_argument("what", choices=["pages", "refresh", "calls"])
+    parser.add_argument("--keep", type=Path, help="refresh: build into (or reuse) this folder")
+    parser.add_argument("--database", type=Path, help="calls: a SQLite file with kept releases")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--students", type=int, default=50000)
     parser.add_argument("--share", type=float, default=0.01)
     parser.add_argument("--boards", default="3334,50000", help="demo board sizes for pages")
     options = parser.parse_args()
-    pages(options) if options.what == "pages" else refresh(options)
+    {"pages": pages, "refresh": refresh, "calls": calls}[options.what](options)
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 

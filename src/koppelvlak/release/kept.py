@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from koppelvlak.connections import repository as connection_repository
 from koppelvlak.kit import changes
 from koppelvlak.kit.clock import as_utc, utcnow
-from koppelvlak.release import engine, kept_objects, loading
+from koppelvlak.release import engine, kept_calendar, kept_objects, loading
 from koppelvlak.release import kept_repository as repository
 from koppelvlak.release import service as release_service
 from koppelvlak.release.errors import ConnectionInactive, ConnectionUnknown
@@ -75,11 +75,23 @@ def _fresh(
     at: datetime,
     key: bytes,
     people: frozenset[uuid.UUID] | None = None,
+    *,
+    narrow: bool = False,
 ) -> tuple[dict[tuple[str, str], FreshObject], frozenset[str] | None]:
+    """The objects ``resolve`` gives; with ``people``, theirs and the impersonal ones.
+
+    ``narrow`` resolves everyone and renders only ``people``'s objects: a licensed-only scope
+    releases a class only with a released member, so its classes need every member, but its
+    people's objects still depend on themselves alone.
+    """
     try:
-        release = release_service.resolve(session, connection_id, at, key, person_ids=people)
+        release = release_service.resolve(
+            session, connection_id, at, key, person_ids=None if narrow else people
+        )
     except ConnectionInactive:
         return {}, None
+    if narrow and people is not None:
+        release = replace(release, people=tuple(p for p in release.people if p.person_id in people))
     return kept_objects.fresh_objects(release), release.attribute_ids
 
 
@@ -216,22 +228,23 @@ def refresh(
     *,
     rewrite: bool = False,
     people: frozenset[uuid.UUID] | None = None,
+    calendar: bool = False,
 ) -> Refreshed:
     """Bring the connection's kept release to what ``resolve`` says at ``at``.
 
     ``people`` limits the work to those people's objects (and the impersonal ones: orgs,
     sessions, courses, classes), for a roster sync that changed only them. ``rewrite`` also
     rewrites objects whose content did not change (their stamps stay): the repair after a drift
-    check found stored rows that no longer match their digest.
+    check found stored rows that no longer match their digest. ``calendar``: ``people`` are
+    everyone the calendar changed since ``calendar_at``, so the whole release follows it now.
     """
-    at = as_utc(at)
-    if people is not None and _needs_everyone(session, connection_id):
-        people = None
+    at = asked = as_utc(at)
+    narrow = people is not None and _needs_everyone(session, connection_id)
     head = _head(session, connection_id, at)  # first: a concurrent refresh waits here
     # Never behind the last refresh: a scheduled refresh that waited for this lock behind a
     # change would otherwise resolve at its older moment and undo what the change settled.
     at = max(at, as_utc(head.refreshed_at))
-    fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people)
+    fresh, attribute_ids = _fresh(session, connection_id, at, pseudonym_key, people, narrow=narrow)
     stored = repository.stored(session, connection_id, people)
     plan = _plan(head, fresh, stored, at, rewrite=rewrite)
     if plan.leaving:
@@ -247,6 +260,8 @@ def refresh(
         head.counts = kept_objects.dumps(repository.active_counts(session, connection_id))
         changes.refreshed(session, connection_id, head.version)
     head.refreshed_at = at
+    if people is None or calendar:  # a calendar refresh knows whom it was due up to ``asked``
+        head.calendar_at = at if people is None else asked
     session.flush()
     return Refreshed(
         connection_id=connection_id,
@@ -259,7 +274,7 @@ def refresh(
 
 
 def _needs_everyone(session: Session, connection_id: uuid.UUID) -> bool:
-    """Licensed-only scopes release a class only with a released member: no partial refresh."""
+    """Licensed-only scopes release a class only with a released member: resolve everyone."""
     connection = connection_repository.connection(session, connection_id)
     return connection is None or connection.licensed_only
 
@@ -309,11 +324,55 @@ def refresh_all(
     *,
     rewrite: bool = False,
 ) -> list[Refreshed]:
-    """Every connection (of a board): the scheduled refresh for what the calendar changes."""
-    return [
-        refresh(session, connection_id, at, pseudonym_key, rewrite=rewrite)
-        for connection_id in repository.all_connections(session, board_id)
-    ]
+    """Every connection (of a board): the scheduled refresh for what the calendar changes.
+
+    A connection whose release followed the calendar before resolves only the people whose
+    dates crossed a boundary since (``kept_calendar``); ``rewrite`` (the repair) is always whole.
+    """
+    done = []
+    for connection_id in repository.all_connections(session, board_id):
+        people = None if rewrite else _calendar_people(session, connection_id, as_utc(at))
+        if people is None:
+            done.append(refresh(session, connection_id, at, pseudonym_key, rewrite=rewrite))
+        elif people:
+            done.append(
+                refresh(session, connection_id, at, pseudonym_key, people=people, calendar=True)
+            )
+        else:
+            done.append(_followed(session, connection_id, as_utc(at)))
+    return done
+
+
+def _calendar_people(
+    session: Session, connection_id: uuid.UUID, at: datetime
+) -> frozenset[uuid.UUID] | None:
+    """Whom the calendar changed since the release last followed it; None: refresh it whole."""
+    head = repository.head(session, connection_id)
+    if head is None or head.calendar_at is None:
+        return None
+    since = as_utc(head.calendar_at)
+    if at <= since:
+        return frozenset()
+    from koppelvlak.config import get_settings
+
+    consent_age = get_settings().digital_consent_age
+    connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
+    people = kept_calendar.due(session, connection, facts, since, at)
+    if people is None:
+        return None
+    expired, impersonal = repository.expired(session, connection_id, at - _settings_window())
+    if impersonal and not people and not expired:
+        return None  # an impersonal tombstone expires: a whole refresh purges it
+    return people | expired
+
+
+def _followed(session: Session, connection_id: uuid.UUID, at: datetime) -> Refreshed:
+    """Nothing the calendar changes: the release follows it as it is."""
+    head = _head(session, connection_id, at)
+    head.calendar_at = at if head.calendar_at is None else max(at, as_utc(head.calendar_at))
+    head.refreshed_at = max(at, as_utc(head.refreshed_at))
+    session.flush()
+    return Refreshed(connection_id=connection_id, version=head.version)
 
 
 def check(

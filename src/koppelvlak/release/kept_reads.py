@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from koppelvlak.db import WRITE_OPTION
+from koppelvlak.kit import changes
 from koppelvlak.kit.clock import as_utc
 from koppelvlak.kit.driver import Reader
 from koppelvlak.release import kept_objects
@@ -64,6 +66,13 @@ class _Driver(Reader):
     driver's own placeholders, run on the cursor of the session's transaction
     (``kit.driver``), and ids travel as the driver stores them.
     """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        connection = session.connection()
+        self.writing = changes.pending(session) or bool(
+            connection.get_execution_options().get(WRITE_OPTION)
+        )
 
 
 _PEOPLE_LIMIT = 500_000
@@ -216,6 +225,106 @@ def page(
         )
         for connection, key, person, body in found
     ]
+
+
+_TOTALS: dict[tuple[object, ...], int] = {}
+_TOTALS_KEPT = 512
+
+
+def merged_page(
+    session: Session,
+    heads: Sequence[Head],
+    collection: str,
+    kinds: Sequence[str] | None,
+    *,
+    statuses: Sequence[str],
+    since: datetime | None,
+    inclusive: bool,
+    limit: int,
+    offset: int,
+    descending: bool,
+) -> tuple[int, list[Row]]:
+    """``page`` for a provider with several connections: a merge of per-connection index reads.
+
+    Each connection's keys come from its own index range in ``sourcedId`` order, and the first
+    ``offset + limit`` distinct keys of all of them are among the first ``offset + limit`` of
+    each: the database merges those ranges (SQLite's ``UNION`` with an ``ORDER BY`` is a merge
+    of the arms; PostgreSQL gets each arm bounded), and bodies are read for the page's keys only.
+    The total (distinct keys of all connections) is counted once per combination of the heads'
+    versions in this process: a kept row never changes without its connection's version moving
+    (the same rule the ETag rests on), so a cached total is exact. See ADR 0145.
+    """
+    if not heads:
+        return 0, []
+    driver = _Driver(session)
+    where = "collection = %s"
+    params: list[object] = [collection]
+    if kinds is not None:
+        where += " AND kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"
+        params += kinds
+    if tuple(statuses) != ALL_STATUSES:
+        where += " AND status IN (" + ", ".join(["%s"] * len(statuses)) + ")"
+        params += statuses
+    if since is not None:
+        where += " AND modified_at >= %s" if inclusive else " AND modified_at > %s"
+        params.append(driver.moment(since))
+    ids = [driver.id(h.connection_id) for h in heads]
+    arm = f"SELECT key FROM kept_object WHERE connection_id = %s AND {where}"  # noqa: S608  (fixed text; values go as driver parameters)
+    arm_params = [p for i in ids for p in (i, *params)]
+    what = (collection, None if kinds is None else tuple(kinds), tuple(statuses), since, inclusive)
+    total = _merged_total(driver, heads, " UNION ".join([arm] * len(ids)), arm_params, what)
+    order = "DESC" if descending else "ASC"
+    if driver.native:  # parenthesised arms, each bounded: PostgreSQL sorts at most their rows
+        union = " UNION ".join([f"({arm} ORDER BY key {order} LIMIT %s)"] * len(ids))
+        arm_params = [p for i in ids for p in (i, *params, offset + limit)]
+    else:  # SQLite merges the arms in index order (``MERGE (UNION)``): offset + limit keys each
+        union = " UNION ".join([arm] * len(ids))
+    keys = [
+        str(k)
+        for (k,) in driver.rows(
+            f"{union} ORDER BY 1 {order} LIMIT %s OFFSET %s", [*arm_params, limit, offset]
+        )
+    ]
+    if not keys:
+        return total, []
+    found = driver.rows(
+        "SELECT connection_id, key, person_id, body FROM kept_object "  # noqa: S608  (fixed text; values go as driver parameters)
+        f"WHERE connection_id IN ({', '.join(['%s'] * len(ids))}) AND {where} "
+        f"AND key IN ({', '.join(['%s'] * len(keys))}) ORDER BY key {order}, connection_id",
+        [*ids, *params, *keys],
+    )
+    return total, [
+        Row(
+            connection_id=driver.uuid(connection),
+            key=str(key),
+            person_id=None if person is None else driver.uuid(person),
+            body=body,
+            links="[]",
+        )
+        for connection, key, person, body in found
+    ]
+
+
+def _merged_total(
+    driver: _Driver,
+    heads: Sequence[Head],
+    union: str,
+    params: Sequence[object],
+    what: tuple[object, ...],
+) -> int:
+    """Distinct keys of every connection, once per set of head versions (see ``merged_page``)."""
+    cache_key = (tuple(sorted((str(h.connection_id), h.version) for h in heads)), *what)
+    cached = _TOTALS.get(cache_key)
+    if cached is not None:
+        return cached
+    counted = driver.rows(f"SELECT count(*) FROM ({union}) AS merged", params)  # noqa: S608  (fixed text; values go as driver parameters)
+    total = int(counted[0][0])
+    if driver.writing:  # a version this transaction made may yet roll back: not remembered
+        return total
+    if len(_TOTALS) >= _TOTALS_KEPT:
+        _TOTALS.clear()
+    _TOTALS[cache_key] = total
+    return total
 
 
 def rows(

@@ -35,6 +35,9 @@ class KeptRelease(Base):
     # JSON {"collection kind": active objects}: a page's total without counting rows.
     counts: Mapped[str] = mapped_column(Text, default="{}", info=pd("none"))
     refreshed_at: Mapped[datetime] = mapped_column(info=pd("none"))
+    # Up to when the whole release followed the calendar (ages, end and removal dates): a
+    # partial refresh moves ``refreshed_at`` only. None: the next scheduled refresh is whole.
+    calendar_at: Mapped[datetime | None] = mapped_column(info=pd("none"))
 
 
 class KeptObject(Base):

@@ -162,7 +162,8 @@ def _index_page(
 ) -> Found:
     since: datetime | None = lower_bound(query.filter, "dateLastModified")
     inclusive = isinstance(query.filter, Comparison) and query.filter.op == ">="
-    total, rows = kept_reads.page(
+    read = kept_reads.page if len(heads) == 1 else kept_reads.merged_page
+    total, rows = read(
         session,
         heads,
         records.collection,
