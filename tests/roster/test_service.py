@@ -205,22 +205,43 @@ class TestRefusedImport:
 
 
 class TestChangeLog:
-    def test_every_added_row_is_logged_with_its_kind(
+    def test_a_first_import_logs_one_added_row_for_the_school_and_none_for_its_rows(
         self, session: Session, tmp_file: WriteFile
     ) -> None:
         report = run(session, tmp_file, uwlr())
-        kinds = [kind for kind, change, _ in changes(session, report) if change == "added"]
-        assert kinds == [
-            "group",
-            "group",
-            "school",
-            "staff",
-            "staff_membership",
-            "student",
-            "student",
-            "student_membership",
-            "student_membership",
-            "student_membership",
+        assert changes(session, report) == [("school", "added", None)]
+
+    def test_what_a_first_import_added_is_every_row_of_the_school_made_at_its_moment(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        report = run(session, tmp_file, uwlr())
+        school_id, at = session.execute(
+            select(RosterChange.entity_id, RosterChange.at).where(
+                RosterChange.import_run_id == report.run_id
+            )
+        ).one()
+        students = session.scalars(select(Student).where(Student.school_id == school_id)).all()
+        groups = session.scalars(select(Group).where(Group.school_id == school_id)).all()
+        members = session.scalars(
+            select(StudentMembership).where(
+                StudentMembership.student_id.in_([s.id for s in students])
+            )
+        ).all()
+        assert len(students) == 2
+        assert len(groups) == 2
+        assert len(members) == 3
+        assert {row.created_at for row in [*students, *groups, *members]} == {at}
+
+    def test_every_added_row_in_a_known_school_is_logged_with_its_kind(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        report = run(session, tmp_file, uwlr(students=STUDENTS.replace('key="121"', 'key="122"')))
+        assert changes(session, report) == [
+            ("student", "added", None),
+            ("student", "removed", None),
+            ("student_membership", "added", None),
+            ("student_membership", "removed", None),
         ]
 
     def test_removal_dates_are_not_moved_later_than_a_known_end(
