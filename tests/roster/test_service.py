@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
+from koppelvlak.roster.bulk import SYNC_CACHE_KIB, Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
@@ -165,6 +166,38 @@ class TestReimport:
         report = run(session, tmp_file, data.encode())
         assert report.counts["student"] == {"added": 0, "changed": 0, "removed": 0, "total": 2}
         assert dump(session) == before
+
+
+class TestSqliteCache:
+    def test_the_connection_gets_its_own_cache_size_back_after_an_import(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("a SQLite connection setting")
+        size = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        run(session, tmp_file, uwlr())
+        assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one() == size
+
+    def test_a_failure_inside_the_sync_gives_the_cache_size_back_too(
+        self, session: Session
+    ) -> None:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("a SQLite connection setting")
+        writer = Writer(session)
+        size = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        inside: list[int] = []
+
+        def refuse_halfway() -> None:
+            with writer.roomy_cache():
+                inside.append(
+                    session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+                )
+                raise ImportFailed("refused halfway")
+
+        with pytest.raises(ImportFailed):
+            refuse_halfway()
+        assert inside == [-SYNC_CACHE_KIB]
+        assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one() == size
 
 
 class TestRefusedImport:
