@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from koppelvlak.errors import KoppelvlakError
+from koppelvlak.roster.bulk import SYNC_CACHE_KIB, Writer
 from koppelvlak.roster.importers.errors import ImportFailed
 from koppelvlak.roster.importers.oneroster_map import parse_oneroster
 from koppelvlak.roster.importers.uwlr import parse_uwlr
@@ -167,6 +168,38 @@ class TestReimport:
         assert dump(session) == before
 
 
+class TestSqliteCache:
+    def test_the_connection_gets_its_own_cache_size_back_after_an_import(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("a SQLite connection setting")
+        size = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        run(session, tmp_file, uwlr())
+        assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one() == size
+
+    def test_a_failure_inside_the_sync_gives_the_cache_size_back_too(
+        self, session: Session
+    ) -> None:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("a SQLite connection setting")
+        writer = Writer(session)
+        size = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        inside: list[int] = []
+
+        def refuse_halfway() -> None:
+            with writer.roomy_cache():
+                inside.append(
+                    session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+                )
+                raise ImportFailed("refused halfway")
+
+        with pytest.raises(ImportFailed):
+            refuse_halfway()
+        assert inside == [-SYNC_CACHE_KIB]
+        assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one() == size
+
+
 class TestRefusedImport:
     @pytest.mark.parametrize(("data", "message"), HOSTILE.values(), ids=HOSTILE.keys())
     def test_hostile_input_changes_nothing_and_leaves_one_history_row(
@@ -205,22 +238,44 @@ class TestRefusedImport:
 
 
 class TestChangeLog:
-    def test_every_added_row_is_logged_with_its_kind(
+    def test_a_first_import_logs_one_added_row_for_the_school_and_none_for_its_rows(
         self, session: Session, tmp_file: WriteFile
     ) -> None:
         report = run(session, tmp_file, uwlr())
-        kinds = [kind for kind, change, _ in changes(session, report) if change == "added"]
-        assert kinds == [
-            "group",
-            "group",
-            "school",
-            "staff",
-            "staff_membership",
-            "student",
-            "student",
-            "student_membership",
-            "student_membership",
-            "student_membership",
+        assert changes(session, report) == [("school", "added", None)]
+
+    def test_what_a_first_import_added_is_every_row_of_the_school_made_at_its_moment(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        report = run(session, tmp_file, uwlr())
+        school_id, at = session.execute(
+            select(RosterChange.entity_id, RosterChange.at).where(
+                RosterChange.import_run_id == report.run_id
+            )
+        ).one()
+        students = session.scalars(select(Student).where(Student.school_id == school_id)).all()
+        groups = session.scalars(select(Group).where(Group.school_id == school_id)).all()
+        members = session.scalars(
+            select(StudentMembership).where(
+                StudentMembership.student_id.in_([s.id for s in students])
+            )
+        ).all()
+        assert len(students) == 2
+        assert len(groups) == 2
+        assert len(members) == 3
+        made = [s.created_at for s in students] + [g.created_at for g in groups]
+        assert {*made, *(m.created_at for m in members)} == {at}
+
+    def test_every_added_row_in_a_known_school_is_logged_with_its_kind(
+        self, session: Session, tmp_file: WriteFile
+    ) -> None:
+        run(session, tmp_file, uwlr())
+        report = run(session, tmp_file, uwlr(students=STUDENTS.replace('key="121"', 'key="122"')))
+        assert changes(session, report) == [
+            ("student", "added", None),
+            ("student", "removed", None),
+            ("student_membership", "added", None),
+            ("student_membership", "removed", None),
         ]
 
     def test_removal_dates_are_not_moved_later_than_a_known_end(

@@ -116,7 +116,8 @@ def board_guardians(
 
 def _school_row(
     session: Session, school: SchoolSnapshot, board_id: uuid.UUID, changes: Changes
-) -> uuid.UUID:
+) -> tuple[uuid.UUID, bool]:
+    """The school's id, and whether this run adds the school (so everything in it is new)."""
     found = session.execute(
         select(School.id, School.name, School.sector, School.source_key, School.removed_at).where(
             School.board_id == board_id,
@@ -143,7 +144,7 @@ def _school_row(
             )
         )
         changes.add(EntityKind.SCHOOL, school_id, ChangeKind.ADDED, None)
-        return school_id
+        return school_id, True
     current = {"name": found.name, "sector": found.sector, "source_key": found.source_key}
     changed = sorted(name for name, value in wanted.items() if current[name] != value)
     if changed or found.removed_at is not None:
@@ -154,7 +155,7 @@ def _school_row(
         )
         kind = ChangeKind.ADDED if found.removed_at is not None else ChangeKind.CHANGED
         changes.add(EntityKind.SCHOOL, found.id, kind, changed)
-    return found.id  # type: ignore[no-any-return]  # a UUID column
+    return found.id, False
 
 
 def _school_year(session: Session, school: SchoolSnapshot, board_id: uuid.UUID) -> uuid.UUID | None:
@@ -191,8 +192,12 @@ def sync_school(
     changes: Changes,
     today: date,
 ) -> uuid.UUID:
-    """Sync one school; return its id. An unchanged school is skipped (``sync_state``)."""
-    school_id = _school_row(session, school, board_id, changes)
+    """Sync one school; return its id. An unchanged school is skipped (``sync_state``).
+
+    In a school this run adds, every row is new: the school's one ``added`` change row says
+    so, and its groups, people and links get no change rows of their own (ADR 0150).
+    """
+    school_id, added = _school_row(session, school, board_id, changes)
     year_id = _school_year(session, school, board_id)
     run_id = uuid.UUID(hex=changes.run_id)
     if school.fingerprint is not None:
@@ -209,6 +214,7 @@ def sync_school(
         guardians=guardians,
         changes=changes,
         today=today,
+        log_added=not added,
     )
     if school.fingerprint is not None:
         after = sync_state.current(session, school_id, board_id, school.fingerprint)
@@ -226,6 +232,7 @@ def _sync_rows(
     guardians: Callable[[], dict[str, str]],
     changes: Changes,
     today: date,
+    log_added: bool,
 ) -> None:
     scope = {"board_id": board_id.hex, "school_id": school_id.hex}
     ident = (board_id, school.brin, school.location_code)
@@ -241,7 +248,15 @@ def _sync_rows(
         existing = {k: (i, r, v[:-1]) for k, (i, r, v) in existing.items()}
     groups = sync_entities(
         session,
-        EntitySpec(groups_t, EntityKind.GROUP, fields, scope, (*ident, "group"), extra=extra),
+        EntitySpec(
+            groups_t,
+            EntityKind.GROUP,
+            fields,
+            scope,
+            (*ident, "group"),
+            extra=extra,
+            log_added=log_added,
+        ),
         school.groups,
         existing,
         changes,
@@ -258,6 +273,7 @@ def _sync_rows(
             scope,
             (*ident, "student"),
             on_remove=on_remove,
+            log_added=log_added,
         ),
         school.students,
         existing,
@@ -266,7 +282,14 @@ def _sync_rows(
     existing = repository.load_keyed(session, staff_t, staff_fields, ("school_id", school_id))
     staff = sync_entities(
         session,
-        EntitySpec(staff_t, EntityKind.STAFF, staff_fields, scope, (*ident, "staff")),
+        EntitySpec(
+            staff_t,
+            EntityKind.STAFF,
+            staff_fields,
+            scope,
+            (*ident, "staff"),
+            log_added=log_added,
+        ),
         school.staff,
         existing,
         changes,
@@ -283,6 +306,7 @@ def _sync_rows(
             EntityKind.STUDENT_MEMBERSHIP,
             ("student_id", "group_id"),
             None,
+            log_added,
         ),
         student_links,
         pairs=((link.student_key, link.group_key, None) for link in student_links.records),
@@ -294,7 +318,11 @@ def _sync_rows(
     sync_links(
         session,
         LinkSpec(
-            table_of(StaffMembership), EntityKind.STAFF_MEMBERSHIP, ("staff_id", "group_id"), "role"
+            table_of(StaffMembership),
+            EntityKind.STAFF_MEMBERSHIP,
+            ("staff_id", "group_id"),
+            "role",
+            log_added,
         ),
         staff_links,
         pairs=((link.staff_key, link.group_key, link.role) for link in staff_links.records),
@@ -310,6 +338,7 @@ def _sync_rows(
             EntityKind.GUARDIANSHIP,
             ("guardian_id", "student_id"),
             "relation",
+            log_added,
         ),
         guardian_links,
         pairs=((g.guardian_key, g.student_key, g.relation) for g in guardian_links.records),

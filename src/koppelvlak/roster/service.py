@@ -122,9 +122,10 @@ def apply_snapshot(
             outcome=ImportOutcome.OK,
         )
     )
-    stamp = Writer(session).stamp(now)
-    changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=stamp)
-    with collector_paused():  # some 500,000 rows and tuples alive at once, no cycles
+    writer = Writer(session)
+    changes = Changes(board_id=board_id.hex, run_id=run_id.hex, now=now, stamp=writer.stamp(now))
+    # Some 500,000 rows and tuples alive at once, no cycles; SQLite's index pages kept in memory.
+    with collector_paused(), writer.roomy_cache():
         guardians = board_guardians(session, snapshot, board_id, changes)
         guardian_ids = _ids(changes.take(), EntityKind.GUARDIAN)
         synced = []

@@ -77,7 +77,11 @@ class Changes:
         entity_id: RowId | uuid.UUID,
         change: ChangeKind,
         fields: list[str] | None,
+        *,
+        logged: bool = True,
     ) -> None:
+        """Count and touch one change; ``logged=False``: no change-log row of its own, because
+        the school's ``added`` row of this run already says it (ADR 0150)."""
         entity = entity_id if type(entity_id) is str else raw(entity_id)
         touched = self.touched.get(kind)
         if touched is None:
@@ -89,6 +93,8 @@ class Changes:
             if per_kind is None:
                 per_kind = self.counts[bucket] = {"added": 0, "changed": 0, "removed": 0}
             per_kind[_CHANGE[change]] += 1
+        if not logged:
+            return
         self.next_id = (self.next_id + 1) & _MASK
         self.rows.append(
             (
@@ -167,6 +173,7 @@ class EntitySpec:
     id_parts: tuple[object, ...]  # what, with the source key, makes the stable id
     on_remove: Callable[[tuple[Any, ...]], dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # fields not on the record (school year)
+    log_added: bool = True  # False in a school this run adds: its ``added`` row says it all
 
 
 def sync_entities(
@@ -193,7 +200,7 @@ def sync_entities(
             row.update(spec.scope, id=row_id, source_key=key, created_at=now, updated_at=now)
             row["removed_at"] = None
             inserts.append(row)
-            changes.add(spec.kind, row_id, ChangeKind.ADDED, None)
+            changes.add(spec.kind, row_id, ChangeKind.ADDED, None, logged=spec.log_added)
             live[key] = row_id
             continue
         row_id, removed_at, old_values = old
@@ -267,6 +274,7 @@ class LinkSpec:
     kind: EntityKind
     columns: tuple[str, str]  # (left id column, right id column)
     field: str | None  # one compared column (role, relation) or none
+    log_added: bool = True  # as EntitySpec.log_added
 
 
 def sync_links(
@@ -301,7 +309,7 @@ def sync_links(
             if spec.field is not None:
                 row[spec.field] = value
             inserts.append(row)
-            changes.add(spec.kind, row_id, ChangeKind.ADDED, None)
+            changes.add(spec.kind, row_id, ChangeKind.ADDED, None, logged=spec.log_added)
             changes.touch_link(spec.kind, pair)
             continue
         row_id, removed_at, old_values = old
