@@ -18,6 +18,7 @@ from koppelvlak.api.uwlr.routes import mount_uwlr
 from koppelvlak.api.uwlr.schemas import verify as verify_uwlr_files
 from koppelvlak.db import check_database, current_revision, head_revision
 from koppelvlak.errors import DatabaseUnavailable, KoppelvlakError
+from koppelvlak.kit.crypto import dummy_hash
 from koppelvlak.kit.problems import problem_response
 from koppelvlak.runtime import Runtime
 
@@ -34,6 +35,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    dummy_hash()  # before the first request: an unknown caller's first check is not slower
     _add_health(app)
     mount_uwlr(app)
     _add_error_handlers(app)

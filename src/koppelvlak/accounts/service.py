@@ -23,15 +23,14 @@ from koppelvlak.connections.admin_tokens import PERMISSIONS
 from koppelvlak.connections.errors import NotPermitted
 from koppelvlak.connections.models import AdminRole
 from koppelvlak.kit.clock import as_utc
-from koppelvlak.kit.crypto import hash_secret, verify_secret
+from koppelvlak.kit.crypto import dummy_hash, hash_secret, verify_secret
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD_CHARS = 12
+
+
 # A hash to check when the e-mail is unknown, so an unknown e-mail takes as long as a known one.
-_DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
-
-
 @dataclass(frozen=True)
 class Principal:
     """Who is logged in: one account, one board, one role (the same roles as admin tokens)."""
@@ -114,7 +113,7 @@ def log_in(
         except InvalidAccount:
             account = None
     if account is None:
-        verify_secret(_DUMMY_HASH, password)
+        verify_secret(dummy_hash(), password)
         return Refusal.WRONG
     if account.locked_until is not None and as_utc(account.locked_until) > as_utc(at):
         return Refusal.LOCKED

@@ -15,7 +15,13 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from koppelvlak.kit.clock import as_utc
-from koppelvlak.kit.crypto import hash_secret, new_secret, verified_secrets, verify_secret
+from koppelvlak.kit.crypto import (
+    dummy_hash,
+    hash_secret,
+    new_secret,
+    verified_secrets,
+    verify_secret,
+)
 from koppelvlak.providers import repository
 from koppelvlak.providers.errors import CredentialNotFound, InvalidApplication, ProviderNotFound
 from koppelvlak.providers.models import ClientCredential, ClientSecret, UwlrKey, UwlrKeySchool
@@ -26,11 +32,9 @@ from koppelvlak.providers.schemas import (
     UwlrPrincipal,
 )
 
+
 # A hash of a random secret, verified when the client id is unknown, so an unknown id costs
 # as much time as a wrong secret.
-_DUMMY_HASH = hash_secret(new_secret())
-
-
 def _usable_until(moment: datetime | None, at: datetime) -> bool:
     return moment is None or as_utc(moment) > as_utc(at)
 
@@ -150,7 +154,7 @@ def authenticate_client(
     """The principal when the id is known, not revoked and one unexpired secret matches."""
     credential = repository.credential(session, client_id)
     if credential is None or not _usable_until(credential.revoked_at, at):
-        verify_secret(_DUMMY_HASH, client_secret)
+        verify_secret(dummy_hash(), client_secret)
         return None
     for secret in reversed(repository.secrets_of(session, credential.id)):
         if not (_usable_until(secret.revoked_at, at) and _usable_until(secret.expires_at, at)):
@@ -247,7 +251,7 @@ def authenticate_uwlr(
         key for key in repository.uwlr_keys(session, klantcode) if _usable_until(key.revoked_at, at)
     ]
     if not usable:
-        verifier.verify(_DUMMY_HASH, autorisatiesleutel)
+        verifier.verify(dummy_hash(), autorisatiesleutel)
         return None
     for key in usable:
         if verifier.verify(key.key_hash, autorisatiesleutel):
