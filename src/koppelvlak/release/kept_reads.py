@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -174,14 +175,54 @@ def page(
 ) -> tuple[int, list[Row]]:
     """The total and one page in ``sourcedId`` order: an index read per statement.
 
-    One connection reads its page directly. Several (a provider at several schools) page over
-    the distinct sourcedIds of all of them in the database, then read those rows of each
-    connection, so a person released by two of them arrives as two rows of one key.
+    One connection reads its page directly; several (a provider at several schools) are
+    ``merged_page``, where a person released by two of them arrives as two rows of one key.
     """
+    if len(heads) != 1:
+        return merged_page(
+            session,
+            heads,
+            collection,
+            kinds,
+            statuses=statuses,
+            since=since,
+            inclusive=inclusive,
+            limit=limit,
+            offset=offset,
+            descending=descending,
+        )
+    (head,) = heads
     driver = _Driver(session)
-    marks = ", ".join(["%s"] * len(heads))
-    where = f"connection_id IN ({marks}) AND collection = %s"
-    params: list[object] = [*(driver.id(h.connection_id) for h in heads), collection]
+    where, params = _filters(
+        driver, collection, kinds=kinds, statuses=statuses, since=since, inclusive=inclusive
+    )
+    where = f"connection_id = %s AND {where}"
+    params = [driver.id(head.connection_id), *params]
+    if since is None and tuple(statuses) == ACTIVE:
+        total = head.active(collection, kinds)
+    else:
+        counted = driver.rows(f"SELECT count(*) FROM kept_object WHERE {where}", params)  # noqa: S608  (fixed text; values go as driver parameters)
+        total = int(counted[0][0])
+    found = driver.rows(
+        f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
+        f"ORDER BY key {'DESC' if descending else 'ASC'} LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    )
+    return total, _rows(driver, heads, found)
+
+
+def _filters(
+    driver: _Driver,
+    collection: str,
+    *,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str],
+    since: datetime | None,
+    inclusive: bool,
+) -> tuple[str, list[object]]:
+    """The page's conditions on one connection's kept objects, with their parameters."""
+    where = "collection = %s"
+    params: list[object] = [collection]
     if kinds is not None:
         where += " AND kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"
         params += kinds
@@ -191,34 +232,16 @@ def page(
     if since is not None:
         where += " AND modified_at >= %s" if inclusive else " AND modified_at > %s"
         params.append(driver.moment(since))
-    order = "DESC" if descending else "ASC"
-    one = len(heads) == 1
-    if one and since is None and tuple(statuses) == ACTIVE:
-        total = heads[0].active(collection, kinds)
-    else:
-        counted = driver.rows(
-            f"SELECT count({'*' if one else 'DISTINCT key'}) FROM kept_object WHERE {where}",  # noqa: S608  (fixed text; values go as driver parameters)
-            params,
-        )
-        total = int(counted[0][0])
-    if one:
-        found = driver.rows(
-            f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
-            f"ORDER BY key {order} LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-    else:
-        found = driver.rows(
-            f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
-            f"AND key IN (SELECT DISTINCT key FROM kept_object WHERE {where} "
-            f"ORDER BY key {order} LIMIT %s OFFSET %s) ORDER BY key {order}, connection_id",
-            [*params, *params, limit, offset],
-        )
+    return where, params
+
+
+def _rows(driver: _Driver, heads: Sequence[Head], found: Sequence[tuple[Any, ...]]) -> list[Row]:
+    """Page rows as the driver returned them; ids of the heads and of people reused."""
     connections = {driver.id(h.connection_id): h.connection_id for h in heads}
-    return total, [
+    return [
         Row(
             connection_id=connections.get(connection) or driver.uuid(connection),
-            key=key,
+            key=str(key),
             person_id=None if person is None else _person(person),
             body=body,
             links="[]",
@@ -257,17 +280,9 @@ def merged_page(
     if not heads:
         return 0, []
     driver = _Driver(session)
-    where = "collection = %s"
-    params: list[object] = [collection]
-    if kinds is not None:
-        where += " AND kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"
-        params += kinds
-    if tuple(statuses) != ALL_STATUSES:
-        where += " AND status IN (" + ", ".join(["%s"] * len(statuses)) + ")"
-        params += statuses
-    if since is not None:
-        where += " AND modified_at >= %s" if inclusive else " AND modified_at > %s"
-        params.append(driver.moment(since))
+    where, params = _filters(
+        driver, collection, kinds=kinds, statuses=statuses, since=since, inclusive=inclusive
+    )
     ids = [driver.id(h.connection_id) for h in heads]
     arm = f"SELECT key FROM kept_object WHERE connection_id = %s AND {where}"  # noqa: S608  (fixed text; values go as driver parameters)
     arm_params = [p for i in ids for p in (i, *params)]
@@ -293,16 +308,7 @@ def merged_page(
         f"AND key IN ({', '.join(['%s'] * len(keys))}) ORDER BY key {order}, connection_id",
         [*ids, *params, *keys],
     )
-    return total, [
-        Row(
-            connection_id=driver.uuid(connection),
-            key=str(key),
-            person_id=None if person is None else driver.uuid(person),
-            body=body,
-            links="[]",
-        )
-        for connection, key, person, body in found
-    ]
+    return total, _rows(driver, heads, found)
 
 
 def _merged_total(

@@ -162,8 +162,7 @@ def _index_page(
 ) -> Found:
     since: datetime | None = lower_bound(query.filter, "dateLastModified")
     inclusive = isinstance(query.filter, Comparison) and query.filter.op == ">="
-    read = kept_reads.page if len(heads) == 1 else kept_reads.merged_page
-    total, rows = read(
+    total, rows = kept_reads.page(
         session,
         heads,
         records.collection,
