@@ -33,8 +33,6 @@ from koppelvlak.providers.schemas import (
 )
 
 
-# A hash of a random secret, verified when the client id is unknown, so an unknown id costs
-# as much time as a wrong secret.
 def _usable_until(moment: datetime | None, at: datetime) -> bool:
     return moment is None or as_utc(moment) > as_utc(at)
 

@@ -52,10 +52,6 @@ def credential(session: Session, client_id: str) -> ClientCredential | None:
     return session.scalar(select(ClientCredential).where(ClientCredential.client_id == client_id))
 
 
-def credential_by_id(session: Session, credential_id: uuid.UUID) -> ClientCredential | None:
-    return session.get(ClientCredential, credential_id)
-
-
 _REVOKED_AT = "SELECT revoked_at FROM client_credential WHERE id = %s"
 
 

@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from koppelvlak.connections import repository as connection_repository
+from koppelvlak.connections.models import Connection
 from koppelvlak.kit import changes
 from koppelvlak.kit.clock import as_utc, utcnow
 from koppelvlak.release import engine, kept_calendar, kept_objects, loading
 from koppelvlak.release import kept_repository as repository
 from koppelvlak.release import service as release_service
 from koppelvlak.release.errors import ConnectionInactive, ConnectionUnknown
+from koppelvlak.release.facts import ConnectionFacts
 from koppelvlak.release.kept_objects import FreshObject
 from koppelvlak.release.models import KeptRelease
 
@@ -67,6 +69,16 @@ def _settings_window() -> timedelta:
     from koppelvlak.config import get_settings
 
     return timedelta(days=get_settings().tobedeleted_days)
+
+
+def _connection_facts(
+    session: Session, connection_id: uuid.UUID, at: datetime
+) -> tuple[Connection, ConnectionFacts]:
+    """The connection and the facts its rules read at ``at``, with the configured consent age."""
+    from koppelvlak.config import get_settings
+
+    consent_age = get_settings().digital_consent_age
+    return loading.connection_facts(session, connection_id, at, consent_age)
 
 
 def _fresh(
@@ -173,10 +185,7 @@ def _reasons(
     """Why each person left: the engine's reason, or ``left_school`` when no longer there."""
     if not people:
         return {}
-    from koppelvlak.config import get_settings
-
-    consent_age = get_settings().digital_consent_age
-    connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
+    connection, facts = _connection_facts(session, connection_id, at)
     read = loading.read_school(
         session, connection, facts, at, person_ids=frozenset(people), everyone=True
     )
@@ -353,10 +362,7 @@ def _calendar_people(
     since = as_utc(head.calendar_at)
     if at <= since:
         return frozenset()
-    from koppelvlak.config import get_settings
-
-    consent_age = get_settings().digital_consent_age
-    connection, facts = loading.connection_facts(session, connection_id, at, consent_age)
+    connection, facts = _connection_facts(session, connection_id, at)
     people = kept_calendar.due(session, connection, facts, since, at)
     if people is None:
         return None
