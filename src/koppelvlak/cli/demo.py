@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy.orm import Session
 
 from koppelvlak.cli.console import err, out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def demo(

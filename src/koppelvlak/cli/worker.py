@@ -13,20 +13,25 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 import typer
 
-import koppelvlak.all_models  # noqa: F401  (every table: the outbox's foreign keys name them)
 from koppelvlak.cli.console import err
-from koppelvlak.config import Settings
-from koppelvlak.delivery.worker import Policy
-from koppelvlak.runtime import Runtime
+
+if TYPE_CHECKING:
+    import httpx
+
+    from koppelvlak.config import Settings
+    from koppelvlak.delivery.worker import Policy
+    from koppelvlak.runtime import Runtime
 
 ESCALATE_EVERY = 60.0  # seconds between escalation rounds
 
 
 def policy(settings: Settings) -> Policy:
+    from koppelvlak.delivery.worker import Policy
+
     return Policy(
         max_attempts=settings.delivery_max_attempts,
         lease=timedelta(seconds=settings.delivery_lease_seconds),
@@ -98,6 +103,8 @@ def run(
     idle: float = 0.5,
 ) -> None:
     """Deliver until ``stop`` is set; a failed round (database away) is retried after a pause."""
+    import httpx
+
     rules = policy(runtime.settings)
     with httpx.Client(timeout=rules.timeout, follow_redirects=False) as client:
         while not stop.is_set():
@@ -147,8 +154,11 @@ def worker(
     ),
 ) -> None:
     """Send push deliveries and deletion notices until stopped (SIGTERM or Ctrl-C)."""
-    runtime = Runtime.from_settings()
+    import koppelvlak.all_models  # noqa: F401  (every table: the outbox's foreign keys name them)
     from koppelvlak.db import check_database
+    from koppelvlak.runtime import Runtime
+
+    runtime = Runtime.from_settings()
 
     check_database(runtime.engine)
     runtime.secrets  # noqa: B018  (read or create the key file before the threads do)
