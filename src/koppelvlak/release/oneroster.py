@@ -208,13 +208,14 @@ class Renderer:
             years = {
                 school_sourced_id(s.brin, s.location_code): s.school_year for s in release.schools
             }
+            stable = self._stable(release.schools)  # once: it sorts every school of the board
             for group in release.groups:
                 school = school_sourced_id(group.school_brin, group.school_location_code)
                 year = group.attributes.get("group.year_group")
                 record: dict[str, object] = {
                     "sourcedId": self._course_id(group),
                     "status": "active",
-                    "dateLastModified": self._stable(release.schools),
+                    "dateLastModified": stable,
                     "title": course_title(text(year)) if year else "Algemeen",
                     "courseCode": text(year) if year else "algemeen",
                     "org": self.org_ref(school),
