@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.requests import Request
@@ -24,7 +25,10 @@ def _request(body: bytes, kind: str = "application/x-www-form-urlencoded", lengt
 
 
 def _read(request: Request):  # type: ignore[no-untyped-def]
-    return asyncio.run(read_form(request))
+    # On its own thread: once a browser test has run on this worker, Playwright's sync API
+    # keeps its event loop marked as running on the test thread, and asyncio.run refuses there.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, read_form(request)).result()
 
 
 class TestReadForm:
