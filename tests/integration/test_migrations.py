@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -12,14 +14,24 @@ from sqlalchemy import Engine, inspect, text
 
 from koppelvlak.all_models import roster_models  # noqa: F401
 from koppelvlak.db import (
+    MIGRATIONS_DIR,
     Base,
     current_revision,
     head_revision,
     make_engine,
+    newest_migration,
     refresh_statistics,
     upgrade,
 )
 from koppelvlak.roster.models import BULK_LOADED_TABLES
+
+# A fresh interpreter: whether an upgrade of a current database loads Alembic at all.
+_UPGRADE_PROBE = """
+import sys
+from koppelvlak.db import make_engine, upgrade
+upgrade(make_engine(sys.argv[1]))
+print("alembic" in sys.modules)
+"""
 
 
 def _schema(engine: Engine) -> dict[str, Any]:
@@ -78,6 +90,49 @@ class TestMigrations:
         before = _schema(engine)
         upgrade(engine)
         assert _schema(engine) == before
+        engine.dispose()
+
+    def test_the_newest_migration_by_file_name_is_alembics_head(self) -> None:
+        from alembic.script import ScriptDirectory
+
+        from koppelvlak.db import alembic_config
+
+        scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+        for script in scripts.walk_revisions():
+            assert script.path.endswith(f"/versions/{script.revision}.py"), script.path
+        assert newest_migration() == head_revision()
+        assert len(list((MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))) == len(
+            list(scripts.walk_revisions())
+        )
+
+    def test_a_current_database_is_not_migrated_again_and_alembic_is_not_loaded(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        url = fresh_database_url("sqlite")
+        loaded = subprocess.run(
+            [sys.executable, "-c", _UPGRADE_PROBE, url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+        assert loaded == ["False"]
+
+    def test_a_database_behind_is_still_brought_to_the_head(
+        self, fresh_database_url: Callable[[str], str]
+    ) -> None:
+        from alembic import command
+
+        from koppelvlak.db import alembic_config
+
+        url = fresh_database_url("sqlite")
+        engine = make_engine(url)
+        current = _schema(engine)
+        command.downgrade(alembic_config(url), "-1")
+        assert current_revision(engine) != head_revision()
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert _schema(engine) == current
         engine.dispose()
 
 
