@@ -81,6 +81,10 @@ def refreshed(session: Session, connection_id: uuid.UUID, version: int) -> None:
     session.info.setdefault(_REFRESHED, {})[connection_id] = version
 
 
+def refreshed_pending(session: Session) -> bool:
+    return bool(session.info.get(_REFRESHED))
+
+
 def take_refreshed(session: Session) -> dict[uuid.UUID, int]:
     """Every kept release this unit of work moved, with its newest version; forgotten once taken."""
     taken: dict[uuid.UUID, int] = session.info.pop(_REFRESHED, None) or {}
