@@ -22,7 +22,7 @@ from koppelvlak.db import WRITE_OPTION
 from koppelvlak.kit import changes
 from koppelvlak.kit.clock import as_utc
 from koppelvlak.kit.driver import Reader
-from koppelvlak.release import kept_objects
+from koppelvlak.release import kept_objects, page_memo
 from koppelvlak.release import kept_repository as repository
 from koppelvlak.release.keys import stamp
 from koppelvlak.release.values import DepartedPerson, PersonKind, Release, ReleasedPerson
@@ -203,12 +203,40 @@ def page(
     else:
         counted = driver.rows(f"SELECT count(*) FROM kept_object WHERE {where}", params)  # noqa: S608  (fixed text; values go as driver parameters)
         total = int(counted[0][0])
+    order = "DESC" if descending else "ASC"
+    listing = f"SELECT key FROM kept_object WHERE {where} ORDER BY key {order}"  # noqa: S608  (fixed text; values go as driver parameters)
+    what = (*_what(collection, kinds, statuses, since, inclusive), descending)
+    after, offset = page_memo.skip(driver, _versions(heads), (listing, params), what, offset)
+    if after is not None:
+        where, params = _after(where, params, after, descending=descending)
     found = driver.rows(
         f"SELECT connection_id, key, person_id, body FROM kept_object WHERE {where} "  # noqa: S608  (fixed text; values go as driver parameters)
-        f"ORDER BY key {'DESC' if descending else 'ASC'} LIMIT %s OFFSET %s",
+        f"ORDER BY key {order} LIMIT %s OFFSET %s",
         [*params, limit, offset],
     )
     return total, _rows(driver, heads, found)
+
+
+def _what(
+    collection: str,
+    kinds: Sequence[str] | None,
+    statuses: Sequence[str],
+    since: datetime | None,
+    inclusive: bool,
+) -> tuple[object, ...]:
+    """A page's filter as part of what ``page_memo`` remembers for it."""
+    return (collection, None if kinds is None else tuple(kinds), tuple(statuses), since, inclusive)
+
+
+def _versions(heads: Sequence[Head]) -> page_memo.Versions:
+    return tuple(sorted((str(h.connection_id), h.version) for h in heads))
+
+
+def _after(
+    where: str, params: list[object], key: str, *, descending: bool
+) -> tuple[str, list[object]]:
+    """The page's conditions, starting after ``key`` in page order (a signpost)."""
+    return where + (" AND key < %s" if descending else " AND key > %s"), [*params, key]
 
 
 def _filters(
@@ -250,8 +278,7 @@ def _rows(driver: _Driver, heads: Sequence[Head], found: Sequence[tuple[Any, ...
     ]
 
 
-_TOTALS: dict[tuple[object, ...], int] = {}
-_TOTALS_KEPT = 512
+_ARM = "SELECT key FROM kept_object WHERE connection_id = %s AND {where}"
 
 
 def merged_page(
@@ -284,11 +311,20 @@ def merged_page(
         driver, collection, kinds=kinds, statuses=statuses, since=since, inclusive=inclusive
     )
     ids = [driver.id(h.connection_id) for h in heads]
-    arm = f"SELECT key FROM kept_object WHERE connection_id = %s AND {where}"  # noqa: S608  (fixed text; values go as driver parameters)
+    arm = _ARM.format(where=where)
     arm_params = [p for i in ids for p in (i, *params)]
-    what = (collection, None if kinds is None else tuple(kinds), tuple(statuses), since, inclusive)
-    total = _merged_total(driver, heads, " UNION ".join([arm] * len(ids)), arm_params, what)
+    what = _what(collection, kinds, statuses, since, inclusive)
+    versions = _versions(heads)
+    arms = " UNION ".join([arm] * len(ids))
+    count = (f"SELECT count(*) FROM ({arms}) AS merged", arm_params)  # noqa: S608  (fixed text; values go as driver parameters)
+    total = page_memo.total(driver, versions, count, what)
     order = "DESC" if descending else "ASC"
+    listing = (f"{arms} ORDER BY 1 {order}", arm_params)
+    after, offset = page_memo.skip(driver, versions, listing, (*what, descending), offset)
+    if after is not None:
+        where, params = _after(where, params, after, descending=descending)
+        arm = _ARM.format(where=where)
+        arm_params = [p for i in ids for p in (i, *params)]
     if driver.native:  # parenthesised arms, each bounded: PostgreSQL sorts at most their rows
         union = " UNION ".join([f"({arm} ORDER BY key {order} LIMIT %s)"] * len(ids))
         arm_params = [p for i in ids for p in (i, *params, offset + limit)]
@@ -309,28 +345,6 @@ def merged_page(
         [*ids, *params, *keys],
     )
     return total, _rows(driver, heads, found)
-
-
-def _merged_total(
-    driver: _Driver,
-    heads: Sequence[Head],
-    union: str,
-    params: Sequence[object],
-    what: tuple[object, ...],
-) -> int:
-    """Distinct keys of every connection, once per set of head versions (see ``merged_page``)."""
-    cache_key = (tuple(sorted((str(h.connection_id), h.version) for h in heads)), *what)
-    cached = _TOTALS.get(cache_key)
-    if cached is not None:
-        return cached
-    counted = driver.rows(f"SELECT count(*) FROM ({union}) AS merged", params)  # noqa: S608  (fixed text; values go as driver parameters)
-    total = int(counted[0][0])
-    if driver.writing:  # a version this transaction made may yet roll back: not remembered
-        return total
-    if len(_TOTALS) >= _TOTALS_KEPT:
-        _TOTALS.clear()
-    _TOTALS[cache_key] = total
-    return total
 
 
 def rows(

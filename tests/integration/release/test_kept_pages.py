@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from koppelvlak.api.oneroster.pages import collection
 from koppelvlak.api.oneroster.params import parse_collection
 from koppelvlak.kit import changes
 from koppelvlak.providers.schemas import DatasetSpec
-from koppelvlak.release import kept, kept_reads
+from koppelvlak.release import kept, kept_reads, page_memo
 from koppelvlak.release.oneroster_formatting import timestamp
 from koppelvlak.roster.models import School, Staff, Student
 from tests.factories.providers import T0, accredited_provider, board_with_school, connected
@@ -145,6 +146,46 @@ class TestDeltasAcrossBothConnections:
         assert gone["status"] == "tobedeleted"
 
 
+@pytest.fixture(params=[2, 3], ids=["every 2", "every 3"])
+def signposts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """Signposts every two or three keys, so the pages of a small school pass several."""
+    page_memo.forget()
+    monkeypatch.setattr(page_memo, "SIGNPOST_EVERY", request.param)
+    yield request.param
+    page_memo.forget()
+
+
+class TestPagesSeekPastSignposts:
+    def test_every_page_of_both_connections_equals_the_in_memory_merge(
+        self, provider: _Provider, signposts: int
+    ) -> None:
+        assert _pages_equal(provider, USERS, {}) == 16
+        assert _pages_equal(provider, STUDENTS, {}) == 15
+        assert page_memo.remembered() > 0
+
+    def test_every_page_of_one_connection_equals_the_in_memory_read(
+        self, provider: _Provider, signposts: int
+    ) -> None:
+        provider.connection_ids = provider.connection_ids[:1]
+        assert _pages_equal(provider, USERS, {}) == 9 + 1
+
+    def test_a_change_moves_the_signposts_with_the_version(
+        self, provider: _Provider, signposts: int
+    ) -> None:
+        later = T0 + timedelta(minutes=5)
+        _pages_equal(provider, USERS, {})
+        first, second = provider.schools
+        provider.students[1].removed_at = later
+        for _ in range(3):
+            provider.session.add(StudentFactory(board_id=provider.board_id, school_id=second.id))
+        provider.changed(first, later)
+        provider.changed(second, later)
+        since = {"filter": f"dateLastModified>'{timestamp(T0 + timedelta(minutes=1))}'"}
+
+        assert _pages_equal(provider, USERS, {}) == 16 - 1 + 3
+        assert _pages_equal(provider, USERS, since) == 1 + 3
+
+
 class TestTheMergedTotal:
     def test_follows_a_change_once_the_version_moves(self, provider: _Provider) -> None:
         before, _ = provider.read(USERS, {"limit": "1"})
@@ -159,10 +200,26 @@ class TestTheMergedTotal:
     ) -> None:
         heads = kept_reads.heads(provider.session, provider.connection_ids)
         changes.connection_changed(provider.session, uuid.uuid4(), T0)  # a note not yet settled
-        kept_reads._TOTALS.clear()
+        page_memo.forget()
         kept_reads.merged_page(
             provider.session, heads, "users", None, statuses=kept_reads.ACTIVE, since=None,
             inclusive=False, limit=1, offset=0, descending=False,
         )  # fmt: skip
-        assert kept_reads._TOTALS == {}
+        assert page_memo.remembered() == 0
+        changes.take(provider.session)
+
+    def test_nor_are_signposts_from_a_transaction_that_may_roll_back(
+        self, provider: _Provider, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(page_memo, "SIGNPOST_EVERY", 2)
+        heads = kept_reads.heads(provider.session, provider.connection_ids)
+        changes.connection_changed(provider.session, uuid.uuid4(), T0)
+        page_memo.forget()
+        for one in (heads[:1], heads):
+            _total, rows = kept_reads.page(
+                provider.session, one, "users", None, statuses=kept_reads.ACTIVE, since=None,
+                inclusive=False, limit=2, offset=5, descending=False,
+            )  # fmt: skip
+            assert len(rows) == 2
+        assert page_memo.remembered() == 0
         changes.take(provider.session)
