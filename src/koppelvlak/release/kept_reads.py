@@ -321,13 +321,16 @@ def merged_page(
     order = "DESC" if descending else "ASC"
     listing = (f"{arms} ORDER BY 1 {order}", arm_params)
     after, offset = page_memo.skip(driver, versions, listing, (*what, descending), offset)
+    # Only the arms start at the signpost: the bodies are read by key (a bound there made
+    # SQLite range-scan the bound instead of looking the keys up: 6 ms against 0.5).
+    bounded, bound = where, params
     if after is not None:
-        where, params = _after(where, params, after, descending=descending)
-        arm = _ARM.format(where=where)
-        arm_params = [p for i in ids for p in (i, *params)]
+        bounded, bound = _after(where, params, after, descending=descending)
+        arm = _ARM.format(where=bounded)
+        arm_params = [p for i in ids for p in (i, *bound)]
     if driver.native:  # parenthesised arms, each bounded: PostgreSQL sorts at most their rows
         union = " UNION ".join([f"({arm} ORDER BY key {order} LIMIT %s)"] * len(ids))
-        arm_params = [p for i in ids for p in (i, *params, offset + limit)]
+        arm_params = [p for i in ids for p in (i, *bound, offset + limit)]
     else:  # SQLite merges the arms in index order (``MERGE (UNION)``): offset + limit keys each
         union = " UNION ".join([arm] * len(ids))
     keys = [
