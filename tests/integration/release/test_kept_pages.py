@@ -220,6 +220,6 @@ class TestTheMergedTotal:
                 provider.session, one, "users", None, statuses=kept_reads.ACTIVE, since=None,
                 inclusive=False, limit=2, offset=5, descending=False,
             )  # fmt: skip
-            assert len(rows) == 2
+            assert len({row.key for row in rows}) == 2  # a teacher at both: two rows, one key
         assert page_memo.remembered() == 0
         changes.take(provider.session)
