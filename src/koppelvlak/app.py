@@ -37,6 +37,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     dummy_hash()  # before the first request: an unknown caller's first check is not slower
     _add_health(app)
+    # The provider API first: a request is matched against the routes in order, and its pages
+    # are what the service answers most (matching past every admin route first was ~7 % of a
+    # page's time).
+    mount_provider_api(app, runtime)
     mount_uwlr(app)
     _add_error_handlers(app)
     from koppelvlak.api.admin.history import router as history_router
@@ -77,7 +81,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         web_router,
     ):
         app.include_router(router)
-    mount_provider_api(app, runtime)
     return app
 
 
