@@ -58,9 +58,14 @@ _CREATE = (
 _MOVE = (
     "UPDATE audit_chain SET last_sequence = %s, last_hash = %s, updated_at = %s WHERE board_id = %s"
 )
-_EPOCH = (  # the erasure count, and the chain's first entry: the key memo's stamp (ADR 0140)
-    "SELECT c.erasures, e.id FROM audit_chain c LEFT JOIN audit_entry e "
-    "ON e.board_id = c.board_id AND e.sequence = 1 WHERE c.board_id = %s"
+# The erasure count, and the chain's first entry: the key memo's stamp (ADR 0140). The first
+# entry is asked for as the lowest sequence, which only the (board_id, sequence) index answers
+# in order: asked as ``sequence = 1``, PostgreSQL's generic plan for this prepared statement,
+# made while the ledger was empty, took the (board_id, provider_id, recorded_at) index and
+# filtered every entry of the board on every request (ADR 0158).
+_EPOCH = (
+    "SELECT c.erasures, (SELECT e.id FROM audit_entry e WHERE e.board_id = c.board_id "
+    "ORDER BY e.sequence LIMIT 1) FROM audit_chain c WHERE c.board_id = %s"
 )
 _KEYS = "SELECT person_id, number, key FROM audit_person_key WHERE board_id = %s AND person_id IN "
 _KEYS_ANY = (

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -142,3 +144,52 @@ class TestRecordInTheCallersTransaction:
         ).one()
         assert tuple(stored) == (1, receipt.entry_hash)
         assert _chain(session, board.id).ok
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+class TestTheEpochRead:
+    """Read on every request with personal data: one index probe, however long the chain."""
+
+    def test_postgresqls_cached_plan_reads_the_first_entry_by_its_sequence(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL plan")
+        record_many(board.id, 3)
+        connection = session.connection()
+        # What a driver's prepared statement ends up with: a plan made without the values,
+        # here on statistics of a ledger that was empty (this database is never analysed).
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        connection.exec_driver_sql(
+            "PREPARE kv_epoch(uuid) AS " + appends._EPOCH.replace("%s", "$1")
+        )
+        (plan,) = connection.exec_driver_sql(
+            f"EXPLAIN (FORMAT JSON) EXECUTE kv_epoch('{board.id}')"
+        ).scalar_one()
+        connection.exec_driver_sql("DEALLOCATE kv_epoch")
+        entries = [n for n in _plan_nodes(plan["Plan"]) if n.get("Relation Name") == "audit_entry"]
+        assert [n.get("Index Name") for n in entries] == ["uq_audit_entry_board_id_sequence"]
+        assert all("Filter" not in n for n in entries)
+
+    def test_sqlite_reads_the_first_entry_from_the_sequence_index_without_sorting(
+        self, session: Session, board: Board, record_many: RecordMany
+    ) -> None:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("a SQLite plan")
+        record_many(board.id, 3)
+        plan = [
+            str(row[3])
+            for row in session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + appends._EPOCH.replace("%s", "?"), (board.id.hex,)
+            )
+        ]
+        reads = [step for step in plan if " e " in f" {step} "]
+        assert reads, plan
+        assert all(step.startswith("SEARCH e USING") for step in reads), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+        assert appends.epoch(appends.Driver.of(session.connection()), board.id)[1] is not None
