@@ -12,6 +12,8 @@ change in the machine's load hits all three alike. The load generator is ``wrk``
 machine compete with the server and measure less.
 
 Per cell: req/s, p50/p99 ms, the servers' CPU ms per request (all their processes, from /proc),
+on PostgreSQL also its backends' CPU ms per request (the backends connected to the bench's
+database, from /proc: the server runs on this machine),
 and for the ledger server the ledger bytes per page: the growth of the used database pages on
 SQLite (WAL checkpointed first), of ``pg_total_relation_size`` of the audit tables on PostgreSQL.
 """
@@ -61,6 +63,8 @@ class Cell:
     errors: int
     cpu_ms: float  # server CPU per request, all its processes
     ledger_bytes: float | None = None  # growth per page served
+    database_cpu_ms: float | None = None  # PostgreSQL: its backends' CPU per request
+    background_cpu_ms: float | None = None  # of which not client backends (autovacuum, …)
 
 
 @dataclass
@@ -200,20 +204,62 @@ def ledger_size(url: str) -> int:
         return int(row[0]) if row else 0
 
 
+def backends_cpu(url: str) -> dict[int, tuple[bool, float]]:
+    """(client backend?, CPU seconds so far) of every PostgreSQL process on the bench database.
+
+    Read from ``/proc`` (the server runs on this machine); autovacuum workers on the database
+    are in it too, marked as not client backends. The servers' pools keep their backends for
+    the whole run, so a cell's difference is their work for its requests; a process that ends
+    within a cell takes its share with it (counted low, never high).
+    """
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:
+        rows = db.execute(
+            "SELECT pid, backend_type = 'client backend' FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    found: dict[int, tuple[bool, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid, client in rows:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found[int(pid)] = (bool(client), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
 def measure(
-    server: Server, path: str, authorization: str, clients: int, seconds: float, *, url: str | None
+    server: Server,
+    path: str,
+    authorization: str,
+    clients: int,
+    seconds: float,
+    *,
+    url: str | None,
+    database: str | None = None,
 ) -> Cell:
-    """One cell; ``url`` given: also the database growth per request (the ledger's bytes)."""
+    """One cell; ``url`` given: also the database growth per request (the ledger's bytes);
+    ``database`` a PostgreSQL URL: also its backends' CPU per request."""
     before = ledger_size(url) if url else 0
+    backends = backends_cpu(database) if database else {}
     cpu = tree_cpu(server.process.pid)
     drive = wrk if WRK else threads
     found = drive(server.base + path, authorization, clients, seconds)
     cpu = tree_cpu(server.process.pid) - cpu
     requests = max(1, found["requests"])
     grown = (ledger_size(url) - before) / requests if url else None
+    database_ms = background_ms = None
+    if database:
+        spent = {True: 0.0, False: 0.0}
+        for pid, (client, used) in backends_cpu(database).items():
+            spent[client] += used - backends.get(pid, (client, 0.0))[1]
+        database_ms = (spent[True] + spent[False]) * 1000 / requests
+        background_ms = spent[False] * 1000 / requests
     return Cell(
         found["rate"], found["p50"], found["p99"], found["requests"], found["errors"],
-        cpu * 1000 / requests, grown,
+        cpu * 1000 / requests, grown, database_ms, background_ms,
     )  # fmt: skip
 
 
@@ -314,7 +360,10 @@ def bench_database(kind: str, options: argparse.Namespace) -> dict[tuple[str, in
         for run in range(options.runs):
             for clients in (1, 8):
                 for name, (server, path, sized) in cells.items():
-                    cell = measure(server, path, authorization, clients, options.seconds, url=sized)
+                    cell = measure(
+                        server, path, authorization, clients, options.seconds, url=sized,
+                        database=url if kind == "postgresql" else None,
+                    )  # fmt: skip
                     results.setdefault((name, clients), []).append(cell)
                     print(f"  run {run + 1} {name} x{clients}: {cell}", flush=True)
         return results
@@ -336,12 +385,22 @@ def verdict(ok: bool) -> str:
 
 def report(kind: str, results: dict[tuple[str, int], list[Cell]]) -> None:
     print(f"\n### {kind}\n")
-    print("| target | clients | req/s | p50 ms | p99 ms | server CPU ms/req | errors |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| target | clients | req/s | p50 ms | p99 ms | server CPU ms/req "
+        "| PostgreSQL CPU ms/req (of it background) | errors |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (name, clients), cells in sorted(results.items(), key=lambda x: (x[0][1], x[0][0])):
+        backends = [c.database_cpu_ms for c in cells if c.database_cpu_ms is not None]
+        background = [c.background_cpu_ms for c in cells if c.background_cpu_ms is not None]
+        database = (
+            f"{statistics.median(backends):.1f} ({statistics.median(background):.1f})"
+            if backends and background
+            else "—"
+        )
         print(
             f"| {name} | {clients} | {median(cells, 'rate'):.0f} | {median(cells, 'p50'):.1f} "
-            f"| {median(cells, 'p99'):.1f} | {median(cells, 'cpu_ms'):.1f} "
+            f"| {median(cells, 'p99'):.1f} | {median(cells, 'cpu_ms'):.1f} | {database} "
             f"| {sum(c.errors for c in cells)} |"
         )
     print()
