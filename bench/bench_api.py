@@ -21,6 +21,7 @@ SQLite (WAL checkpointed first), of ``pg_total_relation_size`` of the audit tabl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -103,15 +104,19 @@ def start(env: dict[str, str], workers: int, workdir: Path, name: str) -> Server
     raise RuntimeError(f"bench server did not start:\n{log.read_text()[-2000:]}")
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + sys) of one process so far, from /proc (FileNotFoundError: gone)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + sys) of a process and all its descendants, from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
         try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += process_cpu(current)
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
@@ -220,13 +225,9 @@ def backends_cpu(url: str) -> dict[int, tuple[bool, float]]:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
     found: dict[int, tuple[bool, float]] = {}
-    tick = os.sysconf("SC_CLK_TCK")
     for pid, client in rows:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        found[int(pid)] = (bool(client), (int(fields[11]) + int(fields[12])) / tick)
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            found[int(pid)] = (bool(client), process_cpu(int(pid)))
     return found
 
 

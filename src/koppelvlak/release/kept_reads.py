@@ -323,7 +323,7 @@ def merged_page(
     after, offset = page_memo.skip(driver, versions, listing, (*what, descending), offset)
     # Only the arms start at the signpost: the bodies are read by key (a bound there made
     # SQLite range-scan the bound instead of looking the keys up: 6 ms against 0.5).
-    bounded, bound = where, params
+    bound = params
     if after is not None:
         bounded, bound = _after(where, params, after, descending=descending)
         arm = _ARM.format(where=bounded)
